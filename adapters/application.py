@@ -1,0 +1,205 @@
+"""The retention application: stores cases as events and runs commands on them.
+
+Commands are executed with optimistic concurrency. With an expected
+version (``If-Match``) a stale case is rejected; without one, a write that
+loses a race is retried on the fresh case a few times, so the workflow rules
+are always checked against the state the events are appended to.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from adapters.recorders import IdempotencyRecord
+from adapters.settings import Settings
+from adapters.transcoding import DomainTranscoder
+from domain.actor import CommandContext
+from domain.commands import Command, OpenCase
+from domain.errors import CaseNotFound, DomainError, VersionConflict
+from domain.retention_case import RetentionCase
+
+logger = logging.getLogger(__name__)
+
+# How many times a command without an expected version is re-run after losing a race.
+MAX_CONFLICT_RETRIES = 3
+
+# What the API renders from a case after a command: status code, JSON body and headers.
+Response = tuple[int, dict[str, Any], dict[str, str]]
+Renderer = Callable[[RetentionCase], Response]
+
+
+class IdempotencyKeyReused(DomainError):
+    """Raised when a key already used by the actor arrives with a different request."""
+
+    code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """The client's ``Idempotency-Key`` and a hash of what the request asks."""
+
+    key: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, key: str, method: str, path: str, body: Any) -> "IdempotentRequest":
+        canonical = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, default=str)
+        return cls(key=key, request_hash=hashlib.sha256(canonical.encode()).hexdigest())
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    replayed: bool = False
+
+
+class RetentionCases(Application):
+    """Event-sourced store of retention cases."""
+
+    name = "RetentionCases"
+
+    def __init__(self, settings: Settings, *, create_tables: bool = False) -> None:
+        self.settings = settings
+        self.snapshotting_intervals = {RetentionCase: settings.snapshot_interval}
+        env = settings.eventsourcing_env(create_tables=create_tables)
+        env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        super().__init__(env=env)
+
+    def construct_transcoder(self) -> Transcoder:
+        return DomainTranscoder()
+
+    # Reading
+
+    def get_case(self, case_id: UUID, version: int | None = None) -> RetentionCase:
+        try:
+            return self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFound(f"Caso '{case_id}' não encontrado.", field="case_id", value=str(case_id)) from None
+
+    def case_events(self, case_id: UUID) -> list[RetentionCase.Event]:
+        events = list(self.events.get(case_id))
+        if not events:
+            raise CaseNotFound(f"Caso '{case_id}' não encontrado.", field="case_id", value=str(case_id))
+        return events
+
+    # Writing
+
+    def open_case(
+        self,
+        command: OpenCase,
+        context: CommandContext,
+        render: Renderer,
+        idempotent: IdempotentRequest | None = None,
+    ) -> CommandResult:
+        replay = self._replay(context, idempotent)
+        if replay is not None:
+            return replay
+        case = RetentionCase.open(command, context)
+        result = self._save(case, context, render, idempotent, base_version=0)
+        logger.info("case opened case_id=%s actor=%s correlation_id=%s", case.id, context.actor.actor_id, context.correlation_id)
+        return result
+
+    def execute(
+        self,
+        case_id: UUID,
+        command: Command,
+        context: CommandContext,
+        render: Renderer,
+        expected_version: int | None = None,
+        idempotent: IdempotentRequest | None = None,
+    ) -> CommandResult:
+        replay = self._replay(context, idempotent)
+        if replay is not None:
+            return replay
+        for attempt in range(MAX_CONFLICT_RETRIES + 1):
+            case = self.get_case(case_id)
+            if expected_version is not None and case.version != expected_version:
+                raise _stale(case_id, expected_version, case.version)
+            base_version = case.version
+            case.execute(command, context)
+            try:
+                result = self._save(case, context, render, idempotent, base_version)
+            except VersionConflict:
+                if expected_version is not None or attempt == MAX_CONFLICT_RETRIES:
+                    raise
+                logger.info(
+                    "retrying after concurrent write case_id=%s trigger=%s attempt=%d",
+                    case_id,
+                    command.trigger,
+                    attempt + 1,
+                )
+                continue
+            logger.info(
+                "command recorded case_id=%s trigger=%s version=%d actor=%s correlation_id=%s",
+                case_id,
+                command.trigger,
+                case.version,
+                context.actor.actor_id,
+                context.correlation_id,
+            )
+            return result
+        raise AssertionError("unreachable")
+
+    def _save(
+        self,
+        case: RetentionCase,
+        context: CommandContext,
+        render: Renderer,
+        idempotent: IdempotentRequest | None,
+        base_version: int,
+    ) -> CommandResult:
+        status_code, body, headers = render(case)
+        record = None
+        if idempotent is not None:
+            record = IdempotencyRecord(
+                actor_id=context.actor.actor_id,
+                key=idempotent.key,
+                request_hash=idempotent.request_hash,
+                status_code=status_code,
+                body=body,
+                headers=headers,
+            )
+        try:
+            self.save(case, idempotency=record)
+        except IntegrityError:
+            # Either a concurrent retry with the same key won, or another
+            # command appended to the case first.
+            replay = self._replay(context, idempotent)
+            if replay is not None:
+                return replay
+            current = self.get_case(case.id).version
+            raise _stale(case.id, base_version, current) from None
+        return CommandResult(status_code=status_code, body=body, headers=headers)
+
+    def _replay(self, context: CommandContext, idempotent: IdempotentRequest | None) -> CommandResult | None:
+        if idempotent is None:
+            return None
+        record = self.recorder.find_idempotency_record(context.actor.actor_id, idempotent.key)  # type: ignore[attr-defined]
+        if record is None:
+            return None
+        if record.request_hash != idempotent.request_hash:
+            raise IdempotencyKeyReused(
+                f"A chave de idempotência '{idempotent.key}' já foi usada com outra requisição. "
+                "Use uma chave nova para um pedido diferente.",
+                field="Idempotency-Key",
+                value=idempotent.key,
+            )
+        return CommandResult(record.status_code, record.body, record.headers, replayed=True)
+
+
+def _stale(case_id: UUID, expected: int, current: int) -> VersionConflict:
+    return VersionConflict(
+        f"O caso '{case_id}' foi alterado: a versão esperada era {expected}, a atual é {current}. "
+        "Leia o caso de novo e reenvie o comando com If-Match atualizado.",
+        expected=expected,
+        current=current,
+    )

@@ -1,0 +1,152 @@
+"""Event recorders that also store idempotency records in the events' transaction.
+
+A command that arrives with an ``Idempotency-Key`` is saved with
+``idempotency=IdempotencyRecord(...)``. The recorder inserts that record in
+the same transaction as the events, so a request is either recorded with
+its response or not recorded at all; a concurrent retry with the same key
+fails on the record's primary key and reads the winner's response instead.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Event, Thread
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder, ListenNotifySubscription, StoredEvent, Subscription
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+IDEMPOTENCY_TABLE = "idempotency_keys"
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """The first response to a request, kept under the actor and the client's key."""
+
+    actor_id: str
+    key: str
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    def row(self) -> tuple[str, str, str, int, str, str]:
+        return (
+            self.actor_id,
+            self.key,
+            self.request_hash,
+            self.status_code,
+            json.dumps(self.body, ensure_ascii=False),
+            json.dumps(self.headers),
+        )
+
+    @classmethod
+    def from_row(cls, row: Any) -> "IdempotencyRecord":
+        return cls(
+            actor_id=row["actor_id"],
+            key=row["idempotency_key"],
+            request_hash=row["request_hash"],
+            status_code=row["status_code"],
+            body=json.loads(row["body"]),
+            headers=json.loads(row["headers"]),
+        )
+
+
+class SQLiteCaseRecorder(SQLiteApplicationRecorder):
+    """SQLite recorder with idempotency records and a polling subscription."""
+
+    poll_interval = 0.2
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
+            "actor_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL, "
+            "status_code INTEGER NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL, "
+            "recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), "
+            "PRIMARY KEY (actor_id, idempotency_key))",
+        ]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            c.execute(
+                f"INSERT INTO {IDEMPOTENCY_TABLE} "
+                "(actor_id, idempotency_key, request_hash, status_code, body, headers) VALUES (?,?,?,?,?,?)",
+                record.row(),
+            )
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {IDEMPOTENCY_TABLE} WHERE actor_id=? AND idempotency_key=?",
+                (actor_id, key),
+            )
+            row = c.fetchone()
+        return None if row is None else IdempotencyRecord.from_row(row)
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
+        return PollingSubscription(recorder=self, gt=gt, topics=topics, interval=self.poll_interval)
+
+
+class PostgresCaseRecorder(PostgresApplicationRecorder):
+    """PostgreSQL recorder with idempotency records."""
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = self.datastore.schema
+        self.idempotency_table = f'"{schema}".{IDEMPOTENCY_TABLE}'
+        self.sql_create_statements.append(
+            SQL(
+                f"CREATE TABLE IF NOT EXISTS {self.idempotency_table} ("
+                "actor_id text NOT NULL, idempotency_key text NOT NULL, request_hash text NOT NULL, "
+                "status_code integer NOT NULL, body text NOT NULL, headers text NOT NULL, "
+                "recorded_at timestamptz NOT NULL DEFAULT now(), "
+                "PRIMARY KEY (actor_id, idempotency_key))"
+            )
+        )
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            curs.execute(
+                f"INSERT INTO {self.idempotency_table} "  # type: ignore[arg-type]
+                "(actor_id, idempotency_key, request_hash, status_code, body, headers) "
+                "VALUES (%s,%s,%s,%s,%s,%s)",
+                record.row(),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                f"SELECT * FROM {self.idempotency_table} "  # type: ignore[arg-type]
+                "WHERE actor_id=%s AND idempotency_key=%s",
+                (actor_id, key),
+            )
+            row = curs.fetchone()
+        return None if row is None else IdempotencyRecord.from_row(row)
+
+
+class PollingSubscription(ListenNotifySubscription[ApplicationRecorder]):
+    """A subscription for stores without notifications: it pulls new events every ``interval`` seconds."""
+
+    def __init__(self, recorder: ApplicationRecorder, gt: int | None, topics: Sequence[str], interval: float) -> None:
+        self._interval = interval
+        self._stopped = Event()
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._ticker = Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self._has_been_notified.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        super().stop()

@@ -1,0 +1,66 @@
+"""Runtime configuration, read once at start-up from ``RETENCAO_*`` variables."""
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RETENCAO_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/retencao.db",
+        description="sqlite:///PATH for the embedded store, postgresql://USER@HOST:PORT/DB for PostgreSQL.",
+    )
+    api_keys_file: Path = Field(
+        default=Path("var/api-keys.json"),
+        description="JSON file with the SHA-256 of each API key and the actor and roles it maps to.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    snapshot_interval: int = Field(default=50, ge=2, description="Events between snapshots of a case.")
+    max_body_bytes: int = Field(default=256_000, description="Largest accepted request body, in bytes.")
+    projection_poll_seconds: float = Field(
+        default=0.2, gt=0, description="How often the case list projection polls an SQLite store."
+    )
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    def sqlite_path(self) -> Path:
+        parsed = urlparse(self.database_url)
+        if parsed.scheme != "sqlite":
+            raise ValueError(f"not an SQLite URL: {self.database_url!r}")
+        # sqlite:///var/x.db is relative, sqlite:////abs/x.db is absolute.
+        return Path(unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path))
+
+    def eventsourcing_env(self, *, create_tables: bool) -> dict[str, str]:
+        """Translate the database URL into the ``eventsourcing`` environment variables."""
+        env = {"CREATE_TABLE": "y" if create_tables else "n"}
+        if self.is_postgres:
+            parsed = urlparse(self.database_url)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.postgres",
+                POSTGRES_DBNAME=parsed.path.lstrip("/") or "postgres",
+                POSTGRES_HOST=parsed.hostname or "127.0.0.1",
+                POSTGRES_PORT=str(parsed.port or 5432),
+                POSTGRES_USER=unquote(parsed.username or "postgres"),
+                POSTGRES_PASSWORD=unquote(parsed.password or ""),
+                POSTGRES_POOL_SIZE="10",
+                POSTGRES_MAX_OVERFLOW="10",
+                POSTGRES_APPLICATION_RECORDER_TOPIC="adapters.recorders:PostgresCaseRecorder",
+                APPLICATION_RECORDER_TOPIC="adapters.recorders:PostgresCaseRecorder",
+            )
+        else:
+            path = self.sqlite_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            env.update(
+                PERSISTENCE_MODULE="eventsourcing.sqlite",
+                SQLITE_DBNAME=str(path),
+                SQLITE_LOCK_TIMEOUT="10",
+                APPLICATION_RECORDER_TOPIC="adapters.recorders:SQLiteCaseRecorder",
+            )
+        return env
