@@ -1,0 +1,71 @@
+"""The HTTP API: ``create_app(settings)`` wires the store, keys, routes and error handling."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from adapters.settings import Settings
+from adapters.store import Store, open_store
+from api.auth import KeyRing
+from api.context import correlation_id
+from api.middleware import RequestGuard
+from api.problems import install_problem_handlers
+from api.routes import cases, commands, reference
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+API do processo de retenção de dentistas credenciados.
+
+Cada caso é um agregado com eventos: abrir, tentar contato, ofertar ações,
+registrar recusa ou aceite, propor e aprovar a conclusão. Autentique com
+`Authorization: Bearer <chave>`. Erros seguem a RFC 9457 (`application/problem+json`)
+com mensagens em português.
+"""
+
+
+def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | None = None) -> FastAPI:
+    """Build the API. Without ``store`` it opens one on start-up and closes it on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store or open_store(settings)
+        if owned:
+            app.state.store.start_projections()
+        logger.info("api started database=%s", "postgresql" if settings.is_postgres else "sqlite")
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+            logger.info("api stopped")
+
+    app = FastAPI(
+        title="retencao",
+        version="1.0.0",
+        summary="Casos de retenção da rede credenciada odontológica",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.keys = keys or KeyRing.load(settings.api_keys_file)
+    if store is not None:
+        app.state.store = store
+
+    install_problem_handlers(app)
+    app.include_router(cases.router)
+    app.include_router(commands.router)
+    app.include_router(reference.router)
+
+    @app.middleware("http")
+    async def add_request_id(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+        request.state.correlation_id = correlation_id(request)
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.correlation_id
+        return response
+
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    return app

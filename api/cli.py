@@ -1,0 +1,121 @@
+"""Command line: ``retencao serve | migrate | demo | keys``."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters.settings import Settings
+from adapters.store import migrate as migrate_schema
+from adapters.store import open_store
+
+cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Chaves de API.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+console = Console()
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@cli.command()
+def migrate() -> None:
+    """Cria as tabelas que faltam no banco configurado (pode ser repetido)."""
+    _configure_logging()
+    settings = Settings()
+    migrate_schema(settings)
+    console.print(f"Esquema pronto em [bold]{_database_label(settings)}[/bold].")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Endereço de escuta.")] = None,
+    port: Annotated[int | None, typer.Option(help="Porta TCP.")] = None,
+) -> None:
+    """Sobe a API HTTP. No SQLite cria o esquema; no PostgreSQL rode `retencao migrate` antes."""
+    import uvicorn
+
+    from api.app import create_app
+
+    _configure_logging()
+    settings = Settings()
+    if not settings.is_postgres:
+        migrate_schema(settings)
+    elif not _schema_exists(settings):
+        console.print("[red]O esquema não existe no PostgreSQL configurado. Rode `retencao migrate` antes.[/red]")
+        raise typer.Exit(code=1)
+    if not settings.api_keys_file.exists():
+        _print_first_run_keys(settings.api_keys_file)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None)
+
+
+@keys_cli.command("init")
+def keys_init(force: Annotated[bool, typer.Option(help="Substitui o arquivo de chaves existente.")] = False) -> None:
+    """Cria uma chave por papel para começar e mostra as chaves uma única vez."""
+    settings = Settings()
+    if settings.api_keys_file.exists() and not force:
+        console.print(f"O arquivo {settings.api_keys_file} já existe; use --force para recriá-lo.")
+        raise typer.Exit(code=1)
+    _print_first_run_keys(settings.api_keys_file)
+
+
+@cli.command()
+def demo(
+    url: Annotated[str | None, typer.Option(help="URL de uma API em execução; sem ela, a demonstração roda em processo.")] = None,
+    agent_key: Annotated[str | None, typer.Option(help="Chave de um colaborador (papel agent), com --url.")] = None,
+    supervisor_key: Annotated[str | None, typer.Option(help="Chave de um supervisor, com --url.")] = None,
+) -> None:
+    """Conduz o caso do formulário de referência pela API, da abertura ao desligamento."""
+    from api.demo import run_demo
+
+    if url and not (agent_key and supervisor_key):
+        console.print("[red]Com --url informe também --agent-key e --supervisor-key.[/red]")
+        raise typer.Exit(code=2)
+    ok = run_demo(console, Settings(), url=url, agent_key=agent_key, supervisor_key=supervisor_key)
+    raise typer.Exit(code=0 if ok else 1)
+
+
+def _print_first_run_keys(path: Path) -> None:
+    from api.auth import create_first_run_keys
+
+    created = create_first_run_keys(path)
+    table = Table(title="Chaves de API criadas (guarde-as agora: só o hash fica salvo)")
+    table.add_column("ator")
+    table.add_column("nome")
+    table.add_column("papéis")
+    table.add_column("chave")
+    for actor_id, name, roles, key in created:
+        table.add_row(actor_id, name, ", ".join(role.value for role in roles), key)
+    console.print(table)
+    console.print(f"Hashes gravados em {path}.")
+
+
+def _schema_exists(settings: Settings) -> bool:
+    from eventsourcing.persistence import PersistenceError
+
+    store = open_store(settings)
+    try:
+        store.app.recorder.max_notification_id()
+        return True
+    except PersistenceError:
+        return False
+    finally:
+        store.close()
+
+
+def _database_label(settings: Settings) -> str:
+    return "PostgreSQL" if settings.is_postgres else f"SQLite ({settings.sqlite_path()})"
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

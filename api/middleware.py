@@ -1,0 +1,81 @@
+"""ASGI middleware: request ids, body size limit and JSON content type."""
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import PROBLEM_JSON, TITLES
+
+
+class RequestGuard:
+    """Reject oversized bodies (413) and POST bodies that are not JSON (415) before routing."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+                await _problem(send, scope, 415, "unsupported_media_type",
+                               f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.")  # fmt: skip
+                return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+            return
+
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+
+    def _too_large_detail(self) -> str:
+        return f"O corpo da requisição excede o limite de {self.max_body_bytes} bytes."
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+    body: dict[str, Any] = {
+        "type": f"urn:retencao:problem:{code}",
+        "title": TITLES[code],
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": scope.get("path", ""),
+    }
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,118 @@
+"""JSON views of cases and events.
+
+Codes stay English; each coded value is followed by its pt-BR label from
+the catalogue. Actors whose only role is ``service`` see CPF and phone
+numbers masked.
+"""
+
+import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.actor import Actor
+from domain.catalog import LABELS, CaseStatus, Role, label
+from domain.identifiers import mask_cpf, mask_phone
+from domain.retention_case import RetentionCase
+
+# Roles that see personal data unmasked.
+PERSONAL_DATA_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.AUDITOR})
+
+
+def sees_personal_data(actor: Actor) -> bool:
+    return bool(actor.roles & PERSONAL_DATA_ROLES)
+
+
+def to_json(value: Any) -> Any:
+    """Convert domain values to JSON, adding ``<name>_label`` beside each code."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        result: dict[str, Any] = {}
+        for item in dataclasses.fields(value):
+            field_value = getattr(value, item.name)
+            result[item.name] = to_json(field_value)
+            if isinstance(field_value, StrEnum) and type(field_value) in LABELS:
+                result[f"{item.name}_label"] = label(field_value)
+            elif isinstance(field_value, tuple) and field_value and isinstance(field_value[0], StrEnum):
+                result[f"{item.name}_labels"] = [label(code) for code in field_value]
+        return result
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    return value
+
+
+def present_case(case: RetentionCase, actor: Actor) -> dict[str, Any]:
+    body = {
+        "id": str(case.id),
+        "version": case.version,
+        "status": case.status.value,
+        "status_label": label(CaseStatus(case.status)),
+        "assignee_id": case.assignee_id,
+        "opened_by": case.opened_by,
+        "opened_at": case.opened_at.isoformat(),
+        "recorded_at": case.created_on.isoformat(),
+        "updated_at": case.modified_on.isoformat(),
+        "header": to_json(case.header),
+        "attempts": to_json(case.attempts),
+        "replies": to_json(case.replies),
+        "actions": to_json(case.actions),
+        "decisions": to_json(case.decisions),
+        "notes": to_json(case.notes),
+        "proposal": to_json(case.proposal),
+        "proposed_by": case.proposed_by,
+        "conclusion": to_json(case.conclusion),
+        "sign_off": to_json(case.sign_off),
+        "duration_days": case.duration_days,
+        "allowed_commands": case.allowed_triggers(actor.roles),
+    }
+    if not sees_personal_data(actor):
+        _mask_case(body)
+    return body
+
+
+def present_event(event: RetentionCase.Event, actor: Actor) -> dict[str, Any]:
+    data = {
+        key: to_json(value)
+        for key, value in vars(event).items()
+        if key not in ("originator_id", "originator_version", "timestamp", "meta", "originator_topic")
+    }
+    meta = event.meta
+    body = {
+        "case_id": str(event.originator_id),
+        "version": event.originator_version,
+        "type": type(event).__name__,
+        "occurred_at": meta.occurred_at.isoformat(),
+        "recorded_at": event.timestamp.isoformat(),
+        "actor_id": meta.actor_id,
+        "actor_role": meta.actor_role,
+        "correlation_id": meta.correlation_id,
+        "reason": meta.reason or None,
+        "data": data,
+    }
+    if not sees_personal_data(actor):
+        _mask_event_data(data)
+    return body
+
+
+def _mask_case(body: dict[str, Any]) -> None:
+    provider = body["header"]["provider"]
+    provider["cpf"] = mask_cpf(provider["cpf"])
+    for attempt in body["attempts"]:
+        attempt["contact"] = mask_phone(attempt["contact"]) if attempt["contact"] else ""
+
+
+def _mask_event_data(data: dict[str, Any]) -> None:
+    header = data.get("header")
+    if isinstance(header, dict):
+        header["provider"]["cpf"] = mask_cpf(header["provider"]["cpf"])
+    attempt = data.get("attempt")
+    if isinstance(attempt, dict) and attempt.get("contact"):
+        attempt["contact"] = mask_phone(attempt["contact"])

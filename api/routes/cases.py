@@ -1,0 +1,122 @@
+"""Opening, reading and listing cases."""
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from adapters.application import CommandResult, IdempotentRequest
+from adapters.case_summary import CaseFilter
+from api.auth import current_actor, require_any_role
+from api.context import command_context, idempotency_key, store_of
+from api.presenters import present_case, present_event, sees_personal_data
+from api.schemas import OpenCaseBody
+from domain.actor import Actor
+from domain.catalog import CaseStatus, Role
+from domain.commands import OpenCase, parse_header
+from domain.identifiers import parse_uf
+from domain.retention_case import RetentionCase
+from domain.values import parse_date
+
+router = APIRouter(prefix="/v1/cases", tags=["casos"])
+
+READERS = {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE}
+PROBLEM = {"model": None, "content": {"application/problem+json": {}}}
+
+
+def result_response(result: CommandResult) -> JSONResponse:
+    headers = dict(result.headers)
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Abrir caso de retenção",
+    responses={400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 422: PROBLEM},
+)
+def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> JSONResponse:
+    """Registra um caso com o cabeçalho do formulário. Aceita `Idempotency-Key`."""
+    payload = body.model_dump(mode="json", exclude_unset=True)
+    header = parse_header(payload)
+    command = OpenCase(header=header)
+    context = command_context(request, actor)
+    key = idempotency_key(request)
+    idempotent = IdempotentRequest.of(key, "POST", request.url.path, payload) if key else None
+
+    def render(case: RetentionCase) -> tuple[int, dict[str, Any], dict[str, str]]:
+        location = f"/v1/cases/{case.id}"
+        return 201, present_case(case, actor), {"Location": location, "ETag": f'"{case.version}"'}
+
+    result = store_of(request).app.open_case(command, context, render, idempotent)
+    return result_response(result)
+
+
+@router.get("", summary="Listar casos", responses={401: PROBLEM, 422: PROBLEM})
+def list_cases(
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    status: Annotated[CaseStatus | None, Query(description="Estado do caso.")] = None,
+    operator: Annotated[str | None, Query(max_length=200, description="Operadora.")] = None,
+    uf: Annotated[str | None, Query(max_length=2, description="UF de atendimento.")] = None,
+    collaborator: Annotated[str | None, Query(max_length=200, description="Colaborador.")] = None,
+    opened_from: Annotated[str | None, Query(description="Aberto a partir de (data).")] = None,
+    opened_to: Annotated[str | None, Query(description="Aberto até (data, inclusive).")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Lista casos a partir do modelo de leitura, com filtros e paginação."""
+    require_any_role(actor, READERS, "Listar casos")
+    case_filter = CaseFilter(
+        status=status,
+        operator=operator,
+        uf=parse_uf(uf, field="uf") if uf else None,
+        collaborator=collaborator,
+        opened_from=_optional_date(opened_from, "opened_from"),
+        opened_to=_optional_date(opened_to, "opened_to"),
+    )
+    store = store_of(request)
+    rows, total = store.case_summary.list_cases(case_filter, limit, offset)
+    return {
+        "items": rows if sees_personal_data(actor) else [_without_name(row) for row in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "position": store.case_summary.max_tracking_id(store.app.name) or 0,
+    }
+
+
+@router.get("/{case_id}", summary="Consultar caso", responses={401: PROBLEM, 404: PROBLEM})
+def get_case(
+    case_id: UUID, request: Request, response: Response, actor: Annotated[Actor, Depends(current_actor)]
+) -> dict[str, Any]:
+    """Estado atual do caso e os comandos que o usuário pode emitir agora."""
+    require_any_role(actor, READERS, "Consultar casos")
+    case = store_of(request).app.get_case(case_id)
+    response.headers["ETag"] = f'"{case.version}"'
+    return present_case(case, actor)
+
+
+@router.get("/{case_id}/history", summary="Histórico do caso", responses={401: PROBLEM, 404: PROBLEM})
+def case_history(
+    case_id: UUID, request: Request, response: Response, actor: Annotated[Actor, Depends(current_actor)]
+) -> dict[str, Any]:
+    """Todos os eventos do caso, em ordem, com quem, quando e por quê."""
+    require_any_role(actor, READERS, "Consultar o histórico")
+    events = store_of(request).app.case_events(case_id)
+    response.headers["ETag"] = f'"{events[-1].originator_version}"'
+    return {"case_id": str(case_id), "version": events[-1].originator_version,
+            "events": [present_event(event, actor) for event in events]}  # fmt: skip
+
+
+def _optional_date(raw: str | None, field: str) -> date | None:
+    return parse_date(raw, field=field) if raw else None
+
+
+def _without_name(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "dentist_name": None}
+

@@ -1,0 +1,65 @@
+"""One route per workflow command: ``POST /v1/cases/{case_id}/commands/{trigger}``."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from adapters.application import IdempotentRequest
+from api.auth import current_actor
+from api.context import command_context, expected_version, idempotency_key, store_of
+from api.presenters import present_case
+from api.routes.cases import PROBLEM, result_response
+from api.schemas import COMMAND_BODIES, Body
+from domain.actor import Actor
+from domain.commands import parse_command
+from domain.retention_case import RetentionCase
+
+router = APIRouter(prefix="/v1/cases/{case_id}/commands", tags=["comandos"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM,
+}  # fmt: skip
+
+
+def _endpoint(trigger: str, body_model: type[Body]) -> Callable[..., JSONResponse]:
+    def run_command(
+        case_id: UUID, body: body_model, request: Request, actor: Annotated[Actor, Depends(current_actor)]  # type: ignore[valid-type]
+    ) -> JSONResponse:
+        payload = body.model_dump(mode="json", exclude_unset=True)
+        command = parse_command(trigger, payload)
+        key = idempotency_key(request)
+        idempotent = IdempotentRequest.of(key, "POST", request.url.path, payload) if key else None
+
+        def render(case: RetentionCase) -> tuple[int, dict[str, Any], dict[str, str]]:
+            return 200, present_case(case, actor), {"ETag": f'"{case.version}"'}
+
+        result = store_of(request).app.execute(
+            case_id,
+            command,
+            command_context(request, actor),
+            render,
+            expected_version=expected_version(request),
+            idempotent=idempotent,
+        )
+        return result_response(result)
+
+    run_command.__name__ = trigger
+    return run_command
+
+
+for _trigger, (_model, _summary) in COMMAND_BODIES.items():
+    router.add_api_route(
+        f"/{_trigger}",
+        _endpoint(_trigger, _model),
+        methods=["POST"],
+        summary=_summary,
+        description=(
+            f"Executa `{_trigger}`. Envie `If-Match` com a versão lida para evitar sobrescrever "
+            "alterações concorrentes, e `Idempotency-Key` para poder repetir a requisição com segurança."
+        ),
+        responses=RESPONSES,
+        response_class=JSONResponse,
+    )
