@@ -127,7 +127,7 @@ def check(trigger: str, state: CaseStatus, roles: frozenset[Role], destination: 
     """
     candidates = destinations(trigger, state)
     if not candidates:
-        allowed = triggers_from(state)
+        allowed = allowed_triggers(state, roles)
         raise TransitionNotAllowed(
             f"O comando '{trigger}' não é permitido no estado '{state.value}' "
             f"({label(state)}). Comandos permitidos neste estado: "
