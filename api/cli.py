@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from adapters.settings import Settings
 from adapters.store import migrate as migrate_schema
@@ -84,14 +83,10 @@ def _print_first_run_keys(path: Path) -> None:
     from api.auth import create_first_run_keys
 
     created = create_first_run_keys(path)
-    table = Table(title="Chaves de API criadas (guarde-as agora: só o hash fica salvo)")
-    table.add_column("ator")
-    table.add_column("nome")
-    table.add_column("papéis")
-    table.add_column("chave")
+    console.print("[bold]Chaves de API criadas.[/bold] Guarde-as agora: o arquivo só guarda o hash de cada uma.")
     for actor_id, name, roles, key in created:
-        table.add_row(actor_id, name, ", ".join(role.value for role in roles), key)
-    console.print(table)
+        # Plain print keeps each key on one line, whatever the terminal width, so it can be copied.
+        print(f"  {actor_id:<10} {', '.join(role.value for role in roles):<11} {key}   ({name})")
     console.print(f"Hashes gravados em {path}.")
 
 
