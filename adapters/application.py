@@ -1,9 +1,9 @@
 """The retention application: stores cases as events and runs commands on them.
 
 Commands are executed with optimistic concurrency. With an expected
-version (``If-Match``) a stale case is rejected; without one, a write that
+version (``If-Match``) a stale case is rejected. Without one, a write that
 loses a race is retried on the fresh case a few times, so the workflow rules
-are always checked against the state the events are appended to.
+are checked against the state the events are appended to.
 """
 
 import hashlib
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # How many times a command without an expected version is re-run after losing a race.
 MAX_CONFLICT_RETRIES = 3
 
-# What the API renders from a case after a command: status code, JSON body and headers.
+# The API's rendering of a case after a command: status code, JSON body and headers.
 Response = tuple[int, dict[str, Any], dict[str, str]]
 Renderer = Callable[[RetentionCase], Response]
 
@@ -43,7 +43,7 @@ class IdempotencyKeyReused(DomainError):
 
 @dataclass(frozen=True)
 class IdempotentRequest:
-    """The client's ``Idempotency-Key`` and a hash of what the request asks."""
+    """The client's ``Idempotency-Key`` and a hash of the request's method, path and body."""
 
     key: str
     request_hash: str

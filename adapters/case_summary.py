@@ -1,7 +1,7 @@
 """The case list read model: one row per case, kept by a projection.
 
-``CaseSummaryProjection`` turns each event into column changes; the view
-classes apply them and the tracking record in one transaction, so every
+``CaseSummaryProjection`` turns each event into column changes. The view
+classes write them with the tracking record in one transaction, so every
 event is applied exactly once even if the worker stops half-way.
 """
 
@@ -21,13 +21,6 @@ from domain.catalog import CaseStatus
 from domain.retention_case import RetentionCase
 
 SUMMARY_TABLE = "case_summary"
-
-COLUMNS = (
-    "case_id", "version", "status", "operator", "uf", "city", "collaborator", "assignee_id",
-    "dentist_name", "cro_number", "cro_uf", "protocol_number", "demanded_by", "opened_at",
-    "started_on", "ended_on", "outcome", "proposed_outcome", "attempt_count", "action_count",
-    "updated_at",
-)  # fmt: skip
 
 _CREATE = (
     f"CREATE TABLE IF NOT EXISTS {SUMMARY_TABLE} ("

@@ -9,7 +9,6 @@ import logging
 import threading
 import time
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.projection import ApplicationSubscription, Projection
 
 from adapters.application import RetentionCases
@@ -68,5 +67,3 @@ class ProjectionThread:
             time.sleep(0.02)
         return False
 
-
-__all__ = ["ProjectionThread", "Tracking"]

@@ -3,7 +3,7 @@
 A command that arrives with an ``Idempotency-Key`` is saved with
 ``idempotency=IdempotencyRecord(...)``. The recorder inserts that record in
 the same transaction as the events, so a request is either recorded with
-its response or not recorded at all; a concurrent retry with the same key
+its response or not recorded at all. A concurrent retry with the same key
 fails on the record's primary key and reads the winner's response instead.
 """
 

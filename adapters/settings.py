@@ -51,7 +51,6 @@ class Settings(BaseSettings):
                 POSTGRES_PASSWORD=unquote(parsed.password or ""),
                 POSTGRES_POOL_SIZE="10",
                 POSTGRES_MAX_OVERFLOW="10",
-                POSTGRES_APPLICATION_RECORDER_TOPIC="adapters.recorders:PostgresCaseRecorder",
                 APPLICATION_RECORDER_TOPIC="adapters.recorders:PostgresCaseRecorder",
             )
         else:

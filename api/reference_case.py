@@ -1,9 +1,9 @@
 """The reference retention form as API requests, with its personal data fictional.
 
-The case: a clinic (tipo J) in Manaus asked to leave; the operator's
-collaborator tried to reach the dentist many times from 03/10/2023,
-offered support, promotion in the directory and the yearly readjustment,
-and the dentist still left over fees ("Valores") on 26/01/2024.
+A clinic (tipo J) in Manaus asked to leave the network. The operator's
+collaborator tried to reach the dentist many times from 03/10/2023 and
+offered support, promotion in the directory and the yearly readjustment.
+The dentist still left over fees ("Valores") on 26/01/2024.
 """
 
 from typing import Any

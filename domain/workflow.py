@@ -1,7 +1,7 @@
 """The retention workflow as data: states, transitions and who may fire them.
 
 ``TRANSITIONS`` is loaded into one model-less ``transitions.Machine`` with
-automatic transitions off. The machine never holds a case's state: the
+automatic transitions off. The machine never stores a case's state: the
 aggregate asks it which transitions leave the case's current state and
 whether the destination a command computed is one of them.
 """
@@ -15,7 +15,6 @@ from domain.errors import PermissionDenied, TransitionNotAllowed
 
 S = CaseStatus
 FINAL_STATES = (S.RETAINED, S.TERMINATED, S.NOT_RETENTION)
-NON_FINAL_STATES = tuple(state for state in S if state not in FINAL_STATES)
 WORKING_STATES = (S.OPEN, S.CONTACTING, S.NEGOTIATING, S.DECLINED)
 
 # The trigger that creates a case; it has no source state.

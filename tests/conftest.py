@@ -6,7 +6,6 @@ and drop it afterwards.
 """
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,11 +109,3 @@ def api(settings: Settings, store: Store) -> Iterator[Api]:
     with TestClient(create_app(settings, store=store, keys=TEST_KEYS), raise_server_exceptions=False) as client:
         yield Api(client=client, store=store)
 
-
-def wait_until(condition, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
