@@ -15,10 +15,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from adapters.master_keys import load_master_keys
+from adapters.personal_data_mapper import PersonalDataMapper
 from adapters.recorders import IdempotencyRecord
 from adapters.settings import Settings
+from adapters.subject_keys import SubjectKeyStore
 from adapters.transcoding import DomainTranscoder
 from domain.actor import CommandContext
 from domain.commands import Command, OpenCase
@@ -73,9 +76,21 @@ class RetentionCases(Application):
         env = settings.eventsourcing_env(create_tables=create_tables)
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
         super().__init__(env=env)
+        self.key_store = SubjectKeyStore(
+            self.recorder.datastore,  # type: ignore[attr-defined]
+            is_postgres=settings.is_postgres,
+            master=load_master_keys(settings, create=create_tables),
+            cache_seconds=settings.subject_key_cache_seconds,
+        )
+        if create_tables:
+            self.key_store.create_tables()
+        self.mapper.key_store = self.key_store  # type: ignore[attr-defined]
 
     def construct_transcoder(self) -> Transcoder:
         return DomainTranscoder()
+
+    def construct_mapper(self) -> Mapper:  # type: ignore[type-arg]
+        return PersonalDataMapper(self.construct_transcoder())
 
     # Reading
 

@@ -92,6 +92,8 @@ def _change_for(event: RetentionCase.Event) -> Change:
                                 "ended_on": None})  # fmt: skip
     if isinstance(event, RetentionCase.CaseDetailsCorrected):
         return Change(case_id, {**base, **_header_columns(event.header)})
+    if isinstance(event, RetentionCase.PersonalDataErased):
+        return Change(case_id, {**base, "dentist_name": None})
     if isinstance(event, RetentionCase.CaseReassigned):
         values = {**base, "assignee_id": event.assignee_id}
         if event.collaborator:

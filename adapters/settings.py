@@ -3,7 +3,7 @@
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,32 @@ class Settings(BaseSettings):
     projection_poll_seconds: float = Field(
         default=0.2, gt=0, description="How often the case list projection polls an SQLite store."
     )
+
+    master_key_file: Path = Field(
+        default=Path("var/master-keys.json"),
+        description="JSON file with the key that wraps each dentist's key and the key of CPF pseudonyms; "
+        "created on first run. RETENCAO_MASTER_KEY and RETENCAO_PSEUDONYM_KEY override it.",
+    )
+    master_key: SecretStr | None = Field(default=None, description="Base64 of 32 bytes: wraps each dentist's key.")
+    pseudonym_key: SecretStr | None = Field(default=None, description="Base64 of 32 bytes: HMAC key of CPF pseudonyms.")
+    subject_key_cache_seconds: float = Field(
+        default=30.0, ge=0, description="How long an unwrapped dentist key stays cached in one process."
+    )
+    jwks_file: Path | None = Field(default=None, description="JWKS file with the identity provider's public keys.")
+    jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (instead of a file).")
+    jwt_issuer: str | None = Field(default=None, description="Required 'iss' of bearer JWTs.")
+    jwt_audience: str | None = Field(default=None, description="Required 'aud' of bearer JWTs.")
+    jwt_roles_claim: str = Field(default="roles", description="JWT claim (dotted path) that lists the roles.")
+    jwt_name_claim: str = Field(default="name", description="JWT claim with the user's display name.")
+    rate_limit_per_minute: int = Field(default=600, ge=1, description="Requests per minute allowed per credential.")
+    rate_limit_burst: int = Field(default=60, ge=1, description="Requests a credential may send at once.")
+    cors_allow_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty keeps cross-origin requests closed."
+    )
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool((self.jwks_file or self.jwks_url) and self.jwt_issuer and self.jwt_audience)
 
     @property
     def is_postgres(self) -> bool:

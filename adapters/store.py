@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass
 
+from adapters.access_log import AccessLog
 from adapters.application import RetentionCases
 from adapters.case_summary import CaseSummaryProjection, PostgresCaseSummaryView, SQLiteCaseSummaryView
 from adapters.projection_runner import ProjectionThread
@@ -16,6 +17,7 @@ class Store:
     app: RetentionCases
     case_summary: SQLiteCaseSummaryView | PostgresCaseSummaryView
     projection: ProjectionThread | None = None
+    access_log: AccessLog | None = None
 
     def start_projections(self) -> None:
         projection = CaseSummaryProjection(view=self.case_summary)
@@ -34,7 +36,10 @@ def open_store(settings: Settings, *, create_tables: bool = False) -> Store:
     app.recorder.poll_interval = settings.projection_poll_seconds  # type: ignore[attr-defined]
     view_class = PostgresCaseSummaryView if settings.is_postgres else SQLiteCaseSummaryView
     view = app.factory.tracking_recorder(view_class)
-    return Store(app=app, case_summary=view)
+    access_log = AccessLog(app.recorder.datastore, is_postgres=settings.is_postgres)  # type: ignore[attr-defined]
+    if create_tables:
+        access_log.create_tables()
+    return Store(app=app, case_summary=view, access_log=access_log)
 
 
 def migrate(settings: Settings) -> None:

@@ -5,14 +5,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.settings import Settings
 from adapters.store import Store, open_store
 from api.auth import KeyRing
 from api.context import correlation_id
+from api.jwt_auth import JwtVerifier
 from api.middleware import RequestGuard
 from api.problems import install_problem_handlers
-from api.routes import cases, commands, reference
+from api.rate_limit import RateLimiter
+from api.routes import cases, commands, lgpd, reference
+from api.security_headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     )
     app.state.settings = settings
     app.state.keys = keys or KeyRing.load(settings.api_keys_file)
+    app.state.jwt = JwtVerifier(settings) if settings.jwt_enabled else None
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     if store is not None:
         app.state.store = store
 
@@ -59,6 +65,7 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     app.include_router(cases.router)
     app.include_router(commands.router)
     app.include_router(reference.router)
+    app.include_router(lgpd.router)
 
     @app.middleware("http")
     async def add_request_id(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
@@ -68,4 +75,9 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
         return response
 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_allow_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_allow_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+                           expose_headers=["ETag", "Location", "X-Request-ID"])  # fmt: skip
+    app.add_middleware(SecurityHeaders)
     return app

@@ -1,61 +1,21 @@
-"""API keys: each key maps to an actor and its roles.
+"""Who is calling: API keys or bearer JWTs mapped to an actor and its roles, with a rate limit.
 
-The keys file holds only the SHA-256 of each key. ``create_first_run_keys``
-makes one key per role for a newcomer and returns the plain keys so the
-command line can show them once.
+``create_first_run_keys`` makes one key per role for a newcomer and returns
+the plain keys so the command line can show them once.
 """
 
-import hashlib
-import hmac
-import json
-import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
 
+from api.api_keys import KeyEntry, KeyRing, create_key, hash_key
+from api.jwt_auth import InvalidToken, looks_like_jwt
 from api.problems import ApiProblem
+from api.rate_limit import retry_after_header
 from domain.actor import Actor
 from domain.catalog import Role
 
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class KeyEntry:
-    key_id: str
-    key_sha256: str
-    actor: Actor
-
-
-class KeyRing:
-    """The configured keys, looked up by hash in constant time per entry."""
-
-    def __init__(self, entries: list[KeyEntry]) -> None:
-        self.entries = entries
-
-    @classmethod
-    def load(cls, path: Path) -> "KeyRing":
-        if not path.exists():
-            return cls([])
-        document = json.loads(path.read_text(encoding="utf-8"))
-        entries = []
-        for item in document.get("keys", []):
-            roles = frozenset(Role(role) for role in item["roles"])
-            actor = Actor(actor_id=item["actor_id"], roles=roles, name=item.get("name", ""))
-            entries.append(KeyEntry(key_id=item["key_id"], key_sha256=item["key_sha256"], actor=actor))
-        return cls(entries)
-
-    def authenticate(self, key: str) -> Actor | None:
-        digest = hash_key(key)
-        found = None
-        for entry in self.entries:
-            if hmac.compare_digest(entry.key_sha256, digest):
-                found = entry.actor
-        return found
-
+__all__ = ["KeyEntry", "KeyRing", "hash_key", "current_actor", "require_any_role", "create_first_run_keys"]
 
 FIRST_RUN_ACTORS = [
     ("marina", "Marina Souza Alves", [Role.AGENT]),
@@ -63,56 +23,63 @@ FIRST_RUN_ACTORS = [
     ("jorge", "Jorge D'Ávila", [Role.SUPERVISOR]),
     ("auditoria", "Auditoria interna", [Role.AUDITOR]),
     ("cadastro", "Sistema de cadastro de prestadores", [Role.SERVICE]),
+    ("encarregado", "Encarregado de dados", [Role.DPO]),
 ]
 
 
 def create_first_run_keys(path: Path) -> list[tuple[str, str, list[Role], str]]:
-    """Write a keys file with one key per first-run actor; return (actor, name, roles, key)."""
+    """Add one key per first-run actor to the keys file; return (actor, name, roles, key)."""
     created = []
-    document = {"keys": []}
     for actor_id, name, roles in FIRST_RUN_ACTORS:
-        key = "rtc_" + secrets.token_urlsafe(24)
-        document["keys"].append(
-            {
-                "key_id": f"{actor_id}-1",
-                "key_sha256": hash_key(key),
-                "actor_id": actor_id,
-                "name": name,
-                "roles": [role.value for role in roles],
-            }
-        )
+        _, key = create_key(path, Actor(actor_id=actor_id, roles=frozenset(roles), name=name))
         created.append((actor_id, name, roles, key))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    path.chmod(0o600)
     return created
 
 
 def current_actor(request: Request) -> Actor:
-    """FastAPI dependency: the actor behind ``Authorization: Bearer <key>``."""
+    """FastAPI dependency: the actor behind ``Authorization: Bearer <API key or JWT>``."""
     header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise ApiProblem(
-            401,
-            "unauthenticated",
-            "Envie a chave de API no cabeçalho 'Authorization: Bearer <chave>'.",
-            field="Authorization",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    actor = request.app.state.keys.authenticate(key.strip())
-    if actor is None:
-        raise ApiProblem(
-            401,
-            "unauthenticated",
-            "Chave de API inválida ou revogada.",
-            field="Authorization",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return actor
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise _unauthenticated("Envie a chave de API ou o token no cabeçalho 'Authorization: Bearer <credencial>'.")
+    verifier = getattr(request.app.state, "jwt", None)
+    if verifier is not None and looks_like_jwt(credential):
+        try:
+            subject, actor = verifier.verify(credential)
+        except InvalidToken as error:
+            _limit(request, f"address:{_client_address(request)}")
+            raise _unauthenticated(str(error)) from None
+        _limit(request, f"jwt:{subject}")
+        return actor
+    entry = request.app.state.keys.find(credential)
+    if entry is None:
+        _limit(request, f"address:{_client_address(request)}")
+        raise _unauthenticated("Chave de API inválida ou revogada.")
+    _limit(request, f"key:{entry.key_id}")
+    return entry.actor
 
 
 def require_any_role(actor: Actor, roles: set[Role], what: str) -> None:
     if not actor.roles & roles:
         needed = ", ".join(sorted(role.value for role in roles))
         raise ApiProblem(403, "permission_denied", f"{what} exige um destes papéis: {needed}.", field="role")
+
+
+def _limit(request: Request, identity: str) -> None:
+    wait = request.app.state.rate_limiter.acquire(identity)
+    if wait > 0:
+        raise ApiProblem(
+            429,
+            "rate_limited",
+            f"Muitas requisições com esta credencial. Tente de novo em {retry_after_header(wait)} s.",
+            headers={"Retry-After": retry_after_header(wait)},
+        )
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _unauthenticated(detail: str) -> ApiProblem:
+    return ApiProblem(401, "unauthenticated", detail, field="Authorization", headers={"WWW-Authenticate": "Bearer"})

@@ -1,4 +1,4 @@
-"""Command line: ``retencao serve | migrate | demo | keys``."""
+"""Command line: ``retencao serve | migrate | demo | keys | lgpd``."""
 
 import logging
 import sys
@@ -11,10 +11,12 @@ from rich.console import Console
 from adapters.settings import Settings
 from adapters.store import migrate as migrate_schema
 from adapters.store import open_store
+from api.cli_keys import keys_cli
+from api.cli_lgpd import lgpd_cli
 
 cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True)
-keys_cli = typer.Typer(help="Chaves de API.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+cli.add_typer(lgpd_cli, name="lgpd")
 console = Console()
 
 
@@ -60,6 +62,7 @@ def keys_init(force: Annotated[bool, typer.Option(help="Substitui o arquivo de c
     if settings.api_keys_file.exists() and not force:
         console.print(f"O arquivo {settings.api_keys_file} já existe; use --force para recriá-lo.")
         raise typer.Exit(code=1)
+    settings.api_keys_file.unlink(missing_ok=True)
     _print_first_run_keys(settings.api_keys_file)
 
 

@@ -1,11 +1,13 @@
 """JSON views of cases and events.
 
 Codes stay English; each coded value is followed by its pt-BR label from
-the catalogue. Actors whose only role is ``service`` see CPF and phone
-numbers masked.
+the catalogue. Actors without a role that needs personal data (agent,
+supervisor, auditor) see the CPF and phone numbers masked, including phone
+numbers written inside notes.
 """
 
 import dataclasses
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -14,10 +16,14 @@ from typing import Any
 from domain.actor import Actor
 from domain.catalog import LABELS, CaseStatus, Role, label
 from domain.identifiers import mask_cpf, mask_phone
+from domain.personal_data import ERASED
 from domain.retention_case import RetentionCase
 
 # Roles that see personal data unmasked.
 PERSONAL_DATA_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.AUDITOR})
+
+# Phone numbers written inside free text: an optional +55, a two-digit area code, 8 or 9 digits.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w-])(?:\+?55[\s-]?)?\(?\d{2}\)?[\s-]?9?\d{4}[\s-]?\d{4}(?![\w-])")
 
 
 def sees_personal_data(actor: Actor) -> bool:
@@ -71,6 +77,7 @@ def present_case(case: RetentionCase, actor: Actor) -> dict[str, Any]:
         "conclusion": to_json(case.conclusion),
         "sign_off": to_json(case.sign_off),
         "duration_days": case.duration_days,
+        "personal_data_erased_at": case.personal_data_erased_at.isoformat() if case.personal_data_erased_at else None,
         "allowed_commands": case.allowed_triggers(actor.roles),
     }
     if not sees_personal_data(actor):
@@ -103,16 +110,37 @@ def present_event(event: RetentionCase.Event, actor: Actor) -> dict[str, Any]:
 
 
 def _mask_case(body: dict[str, Any]) -> None:
-    provider = body["header"]["provider"]
-    provider["cpf"] = mask_cpf(provider["cpf"])
+    _mask_provider(body["header"]["provider"])
     for attempt in body["attempts"]:
-        attempt["contact"] = mask_phone(attempt["contact"]) if attempt["contact"] else ""
+        _mask_attempt(attempt)
+    for items, name in ((body["replies"], "notes"), (body["decisions"], "notes"), (body["notes"], "text")):
+        for item in items:
+            item[name] = _mask_phones_in_text(item[name])
 
 
 def _mask_event_data(data: dict[str, Any]) -> None:
     header = data.get("header")
     if isinstance(header, dict):
-        header["provider"]["cpf"] = mask_cpf(header["provider"]["cpf"])
+        _mask_provider(header["provider"])
     attempt = data.get("attempt")
-    if isinstance(attempt, dict) and attempt.get("contact"):
+    if isinstance(attempt, dict):
+        _mask_attempt(attempt)
+    for name, text_field in (("reply", "notes"), ("decision", "notes"), ("note", "text")):
+        item = data.get(name)
+        if isinstance(item, dict):
+            item[text_field] = _mask_phones_in_text(item[text_field])
+
+
+def _mask_provider(provider: dict[str, Any]) -> None:
+    if provider["cpf"] != ERASED:
+        provider["cpf"] = mask_cpf(provider["cpf"])
+
+
+def _mask_attempt(attempt: dict[str, Any]) -> None:
+    if attempt["contact"] and attempt["contact"] != ERASED:
         attempt["contact"] = mask_phone(attempt["contact"])
+    attempt["notes"] = _mask_phones_in_text(attempt["notes"])
+
+
+def _mask_phones_in_text(text: str) -> str:
+    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match.group()), text)

@@ -49,6 +49,8 @@ TITLES: dict[str, str] = {
     "unsupported_media_type": "Tipo de conteúdo não suportado",
     "invalid_header": "Cabeçalho inválido",
     "internal_error": "Erro interno",
+    "subject_not_found": "Titular não encontrado",
+    "rate_limited": "Limite de requisições excedido",
 }
 
 _STATUS: dict[type[DomainError], int] = {

@@ -104,6 +104,17 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     SERVICE = "service"
+    DPO = "dpo"
+
+
+class AccessPurpose(StrEnum):
+    """Why personal data of a case was read, as the personal-data access log records it."""
+
+    CASE_READ = "case_read"
+    HISTORY_READ = "history_read"
+    CASE_LIST = "case_list"
+    COMMAND_RESPONSE = "command_response"
+    SUBJECT_REPORT = "subject_report"
 
 
 class Uf(StrEnum):
@@ -217,6 +228,14 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "supervisor": "Supervisor",
         "auditor": "Auditor",
         "service": "Serviço integrado",
+        "dpo": "Encarregado de dados (DPO)",
+    },
+    AccessPurpose: {
+        "case_read": "Consulta do caso",
+        "history_read": "Consulta do histórico",
+        "case_list": "Listagem de casos",
+        "command_response": "Resposta a um comando",
+        "subject_report": "Relatório do titular (LGPD)",
     },
     Uf: {
         "AC": "Acre",
@@ -261,6 +280,7 @@ CATALOG_KEYS: dict[type[StrEnum], str] = {
     TerminationReason: "termination_reason",
     Sector: "sector",
     Role: "role",
+    AccessPurpose: "access_purpose",
     Uf: "uf",
 }
 

@@ -50,6 +50,9 @@ S = CaseStatus
 
 
 class RetentionCase(Aggregate):
+    # A class default, so snapshots taken before erasure existed still load.
+    personal_data_erased_at: datetime | None = None
+
     class Event(Aggregate.Event):
         meta: EventMeta
         personal_fields: ClassVar[tuple[str, ...]] = ()
@@ -159,6 +162,16 @@ class RetentionCase(Aggregate):
             if self.collaborator:
                 case.header = replace(case.header, collaborator=self.collaborator)
 
+    class PersonalDataErased(Event):
+        """The dentist's data key was destroyed: the fields sealed under it read as erased."""
+
+        legal_basis: str
+        requester: str
+
+        def apply(self, case: "RetentionCase") -> None:
+            # The fields themselves read as erased because their key is gone, event by event.
+            case.personal_data_erased_at = self.meta.occurred_at
+
     def __init__(self, header: CaseHeader, assignee_id: str, meta: EventMeta) -> None:
         self.header = header
         self.assignee_id = assignee_id
@@ -176,6 +189,7 @@ class RetentionCase(Aggregate):
         self.conclusion: Conclusion | None = None
         self.sign_off: SignOff | None = None
         self.reopen_count = 0
+        self.personal_data_erased_at = None
 
     # Opening
 
@@ -344,6 +358,20 @@ class RetentionCase(Aggregate):
         self.trigger_event(
             self.CaseReassigned, assignee_id=command.assignee_id, collaborator=command.collaborator, meta=meta
         )
+
+    def record_erasure(self, legal_basis: str, requester: str, context: CommandContext) -> None:
+        """Record that the dentist's personal data was erased; allowed in every state, to the DPO only."""
+        if Role.DPO not in context.actor.roles:
+            raise PermissionDenied(
+                "Registrar a eliminação de dados pessoais exige o papel 'dpo'.",
+                field="role",
+                value=",".join(sorted(context.actor.roles)),
+            )
+        for field, value in (("legal_basis", legal_basis), ("requester", requester)):
+            if not value.strip():
+                raise MissingValue(f"O campo '{field}' é obrigatório para registrar a eliminação.", field=field)
+        meta = _meta(context, Role.DPO, None)
+        self.trigger_event(self.PersonalDataErased, legal_basis=legal_basis.strip(), requester=requester.strip(), meta=meta)
 
     def execute(self, command: Command, context: CommandContext) -> None:
         """Dispatch ``command`` to the method named by its trigger."""

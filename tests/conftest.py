@@ -5,6 +5,7 @@ PostgreSQL tests create a database per test on the server named by
 and drop it afterwards.
 """
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from api.app import create_app
 from api.auth import KeyEntry, KeyRing, hash_key
 from domain.actor import Actor
 from domain.catalog import Role
+from tests.log_guard import CapturingHandler, findings
 
 ADMIN_URL = os.environ.get("RETENCAO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -31,7 +33,25 @@ ACTORS = {
     "auditor": Actor("auditoria", frozenset({Role.AUDITOR}), "Auditoria"),
     "service": Actor("cadastro", frozenset({Role.SERVICE}), "Cadastro"),
     "service_agent": Actor("integrador", frozenset({Role.SERVICE, Role.AGENT}), "Integrador"),
+    "dpo": Actor("encarregado", frozenset({Role.DPO}), "Encarregado de dados"),
 }
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs() -> Iterator[CapturingHandler]:
+    """Capture every log record of the test and fail it if one holds a CPF, phone, note text or key."""
+    handler = CapturingHandler()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+    leaked = findings(handler.lines)
+    assert not leaked, f"log lines with personal data or secrets: {leaked[:3]}"
 
 
 def key_for(name: str) -> str:
@@ -74,6 +94,7 @@ def settings(database_url: str, tmp_path: os.PathLike[str]) -> Settings:
     return Settings(
         database_url=database_url,
         api_keys_file=f"{tmp_path}/keys.json",
+        master_key_file=f"{tmp_path}/master-keys.json",
         projection_poll_seconds=0.05,
         snapshot_interval=5,
     )

@@ -9,12 +9,13 @@ from fastapi.responses import JSONResponse
 
 from adapters.application import CommandResult, IdempotentRequest
 from adapters.case_summary import CaseFilter
+from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import command_context, idempotency_key, store_of
 from api.presenters import present_case, present_event, sees_personal_data
 from api.schemas import OpenCaseBody
 from domain.actor import Actor
-from domain.catalog import CaseStatus, Role
+from domain.catalog import AccessPurpose, CaseStatus, Role
 from domain.commands import OpenCase, parse_header
 from domain.identifiers import parse_uf
 from domain.retention_case import RetentionCase
@@ -53,6 +54,7 @@ def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depe
         return 201, present_case(case, actor), {"Location": location, "ETag": f'"{case.version}"'}
 
     result = store_of(request).app.open_case(command, context, render, idempotent)
+    record_personal_read(request, actor, [result.body["id"]], AccessPurpose.COMMAND_RESPONSE)
     return result_response(result)
 
 
@@ -81,6 +83,8 @@ def list_cases(
     )
     store = store_of(request)
     rows, total = store.case_summary.list_cases(case_filter, limit, offset)
+    if sees_personal_data(actor):
+        record_personal_read(request, actor, [row["case_id"] for row in rows], AccessPurpose.CASE_LIST)
     return {
         "items": rows if sees_personal_data(actor) else [_without_name(row) for row in rows],
         "total": total,
@@ -97,6 +101,7 @@ def get_case(
     """Estado atual do caso e os comandos que o usuário pode emitir agora."""
     require_any_role(actor, READERS, "Consultar casos")
     case = store_of(request).app.get_case(case_id)
+    record_personal_read(request, actor, [str(case_id)], AccessPurpose.CASE_READ)
     response.headers["ETag"] = f'"{case.version}"'
     return present_case(case, actor)
 
@@ -108,6 +113,7 @@ def case_history(
     """Todos os eventos do caso, em ordem, com quem, quando e por quê."""
     require_any_role(actor, READERS, "Consultar o histórico")
     events = store_of(request).app.case_events(case_id)
+    record_personal_read(request, actor, [str(case_id)], AccessPurpose.HISTORY_READ)
     response.headers["ETag"] = f'"{events[-1].originator_version}"'
     return {"case_id": str(case_id), "version": events[-1].originator_version,
             "events": [present_event(event, actor) for event in events]}  # fmt: skip

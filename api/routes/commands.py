@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from adapters.application import IdempotentRequest
+from api.access import record_personal_read
 from api.auth import current_actor
 from api.context import command_context, expected_version, idempotency_key, store_of
 from api.presenters import present_case
 from api.routes.cases import PROBLEM, result_response
 from api.schemas import COMMAND_BODIES, Body
 from domain.actor import Actor
+from domain.catalog import AccessPurpose
 from domain.commands import parse_command
 from domain.retention_case import RetentionCase
 
@@ -44,6 +46,7 @@ def _endpoint(trigger: str, body_model: type[Body]) -> Callable[..., JSONRespons
             expected_version=expected_version(request),
             idempotent=idempotent,
         )
+        record_personal_read(request, actor, [str(case_id)], AccessPurpose.COMMAND_RESPONSE)
         return result_response(result)
 
     run_command.__name__ = trigger
