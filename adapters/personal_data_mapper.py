@@ -3,9 +3,9 @@
 Each event class names its personal attributes in ``personal_fields``
 (dotted paths; a path through a list applies to every item). Before a
 stored event is written, the value at each path is replaced by
-``{"_sealed_": "<key id>.<base64 nonce + AES-GCM ciphertext>"}`` under the
-data key of the case's dentist; the event type, case id, dates, codes and
-figures stay in clear. Reading unseals each value, or puts the pt-BR erased
+``{"_sealed_": "<key id>.<base64 nonce + AES-GCM ciphertext>"}``, sealed
+under the data key of the case's dentist. The event type, case id, dates,
+codes and figures stay in clear. Reading unseals each value, or puts the pt-BR erased
 marker where the key was destroyed.
 """
 
@@ -97,7 +97,8 @@ class PersonalDataMapper(Mapper):  # type: ignore[type-arg]
         cpf = header.provider.cpf if header is not None else None
         if cpf and cpf != ERASED:
             pseudonym = store.pseudonym(cpf)
-            store.link_case(case_id, pseudonym)
+            if store.case_pseudonym(case_id) != pseudonym:
+                store.link_case(case_id, pseudonym)
         else:
             pseudonym = store.case_pseudonym(case_id)
             if pseudonym is None:

@@ -1,7 +1,7 @@
 """Key store of data subjects: one AES-256 key per dentist, wrapped by the master key.
 
 A dentist is known here only by a pseudonym, the HMAC-SHA256 of the CPF
-under the pseudonym key, so the store holds no plaintext CPF. Each key row
+under the pseudonym key, so the store contains no plaintext CPF. Each key row
 keeps the data key encrypted with AES-GCM under the wrapping key. Erasure
 sets the wrapped key to NULL: every field sealed under it becomes
 unreadable, while the events themselves stay as they were written.
@@ -119,7 +119,7 @@ class SubjectKeyStore:
     # Cases
 
     def link_case(self, case_id: str, pseudonym: str) -> None:
-        """Record that ``case_id`` holds data of this dentist, as its most recent subject."""
+        """Record that ``case_id`` contains data of this dentist, as its most recent subject."""
         self._execute(
             "INSERT INTO case_subjects (case_id, pseudonym, linked_at) VALUES (:case_id, :p, :now) "
             "ON CONFLICT (case_id, pseudonym) DO UPDATE SET linked_at = excluded.linked_at",
@@ -127,6 +127,7 @@ class SubjectKeyStore:
         )
 
     def case_pseudonym(self, case_id: str) -> str | None:
+        """Return the pseudonym of the case's current dentist (the most recent link)."""
         row = self._fetch_one("SELECT pseudonym FROM case_subjects WHERE case_id = :case_id "
                               "ORDER BY linked_at DESC LIMIT 1", {"case_id": case_id})  # fmt: skip
         return None if row is None else row["pseudonym"]

@@ -1,9 +1,9 @@
 """Every endpoint × every role (and no credentials) against the role table of WORKFLOW.md.
 
-Roles: agent works cases; supervisor also approves, returns, reopens,
-corrects and reassigns; auditor reads everything and changes nothing;
-service reads (and advances the workflow only when also granted agent);
-dpo answers data-subject requests and reads the personal-data access log.
+An agent works cases. A supervisor also approves, returns, reopens,
+corrects and reassigns. An auditor reads everything and changes nothing.
+A service reads, and advances the workflow only when also granted agent.
+A dpo handles data-subject requests and reads the personal-data access log.
 The reference endpoints (catalogue, workflow) are public.
 """
 
