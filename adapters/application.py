@@ -79,10 +79,11 @@ class RetentionCases(Application):
         self.key_store = SubjectKeyStore(
             self.recorder.datastore,  # type: ignore[attr-defined]
             is_postgres=settings.is_postgres,
-            master=load_master_keys(settings, create=create_tables),
+            master=lambda: load_master_keys(settings),
             cache_seconds=settings.subject_key_cache_seconds,
         )
         if create_tables:
+            load_master_keys(settings, create=True)
             self.key_store.create_tables()
         self.mapper.key_store = self.key_store  # type: ignore[attr-defined]
 

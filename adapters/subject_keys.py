@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -44,11 +45,13 @@ _CREATE = [
 class SubjectKeyStore:
     """Creates, unwraps and destroys the per-dentist data keys, in the events' database."""
 
-    def __init__(self, datastore: Any, *, is_postgres: bool, master: MasterKeys, cache_seconds: float) -> None:
+    def __init__(self, datastore: Any, *, is_postgres: bool, master: Callable[[], MasterKeys],
+                 cache_seconds: float) -> None:  # fmt: skip
         self.datastore = datastore
         self.is_postgres = is_postgres
-        self._wrapper = AESGCM(master.wrapping_key)
-        self._pseudonym_key = master.pseudonym_key
+        # The master keys are read on first use, so opening a store that never touches personal data needs none.
+        self._load_master = master
+        self._master: MasterKeys | None = None
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, bytes | None]] = {}
         self._lock = threading.Lock()
@@ -59,7 +62,7 @@ class SubjectKeyStore:
 
     def pseudonym(self, cpf: str) -> str:
         """Return the keyed pseudonym of a CPF (11 digits)."""
-        return hmac.new(self._pseudonym_key, cpf.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._keys().pseudonym_key, cpf.encode(), hashlib.sha256).hexdigest()
 
     # Keys
 
@@ -139,13 +142,21 @@ class SubjectKeyStore:
 
     # Helpers
 
+    def _keys(self) -> MasterKeys:
+        with self._lock:
+            if self._master is None:
+                self._master = self._load_master()
+            return self._master
+
     def _wrap(self, key_id: str, data_key: bytes) -> str:
         nonce = secrets.token_bytes(NONCE_BYTES)
-        return base64.b64encode(nonce + self._wrapper.encrypt(nonce, data_key, key_id.encode())).decode()
+        wrapper = AESGCM(self._keys().wrapping_key)
+        return base64.b64encode(nonce + wrapper.encrypt(nonce, data_key, key_id.encode())).decode()
 
     def _unwrap(self, key_id: str, wrapped: str) -> bytes:
         raw = base64.b64decode(wrapped)
-        return self._wrapper.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
+        wrapper = AESGCM(self._keys().wrapping_key)
+        return wrapper.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
 
     def _remember(self, key_id: str, data_key: bytes | None) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ from api.cli import cli
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RETENCAO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("RETENCAO_API_KEYS_FILE", str(tmp_path / "keys.json"))
+    monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master-keys.json"))
     return tmp_path
 
 
@@ -31,7 +32,7 @@ def test_keys_init_stores_only_hashes(env: Path) -> None:
     assert result.exit_code == 0
     stored = json.loads((env / "keys.json").read_text())
     roles = {role for item in stored["keys"] for role in item["roles"]}
-    assert roles == {"agent", "supervisor", "auditor", "service"}
+    assert roles == {"agent", "supervisor", "auditor", "service", "dpo"}
     for item in stored["keys"]:
         assert len(item["key_sha256"]) == 64
         assert item["key_sha256"] not in result.output

@@ -228,3 +228,15 @@ def test_service_sees_masked_cpf_and_phones(api: Api) -> None:
     assert "990001234" not in json.dumps(body)
     assert history["events"][0]["data"]["header"]["provider"]["cpf"] == "***.147.306-**"
     assert "98000" not in json.dumps(history)
+
+
+def test_erasure_forgets_stored_responses(api: Api) -> None:
+    body = copy.deepcopy(reference_case.OPEN_CASE)
+    opened = api.client.post("/v1/cases", json=body, headers=auth("agent", **{"Idempotency-Key": "abertura-1"}))
+    assert opened.status_code == 201
+    recorder = api.store.app.recorder
+    assert recorder.find_idempotency_record("marina", "abertura-1") is not None
+
+    assert api.client.post("/v1/lgpd/erasures", json=ERASURE, headers=auth("dpo")).status_code == 200
+
+    assert recorder.find_idempotency_record("marina", "abertura-1") is None
