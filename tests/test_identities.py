@@ -1,7 +1,9 @@
 """API keys managed from the command line, and bearer JWTs verified against a JWKS file."""
 
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import jwt
@@ -150,3 +152,33 @@ def test_jwt_with_none_algorithm_is_rejected(jwt_client: TestClient) -> None:
                            "realm_access": {"roles": ["supervisor"]}}, None, algorithm="none")  # fmt: skip
 
     assert jwt_client.get("/v1/cases", headers=bearer(unsigned)).status_code == 401
+
+
+def test_jwks_url_is_fetched(settings: Settings, store: Store, signing_key: rsa.RSAPrivateKey) -> None:
+    jwk = json.loads(RSAAlgorithm.to_jwk(signing_key.public_key()))
+    document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class JwksHandler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), JwksHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        configured = settings.model_copy(update={
+            "jwks_url": f"http://127.0.0.1:{server.server_port}/jwks.json", "jwt_issuer": ISSUER,
+            "jwt_audience": AUDIENCE, "jwt_roles_claim": "realm_access.roles",
+        })  # fmt: skip
+        with TestClient(create_app(configured, store=store), raise_server_exceptions=False) as client:
+            response = client.get("/v1/cases", headers=bearer(token(signing_key)))
+    finally:
+        server.shutdown()
+
+    assert response.status_code == 200
