@@ -88,7 +88,10 @@ class SubjectKeyStore:
         return key_id, data_key
 
     def data_key(self, key_id: str) -> bytes | None:
-        """Return the unwrapped key, or None when it was erased."""
+        """Return the unwrapped key, or None when it was erased.
+
+        NOTE: a key erased by another process stays usable here until its cache entry expires.
+        """
         with self._lock:
             cached = self._cache.get(key_id)
         if cached is not None and (cached[1] is None or cached[0] > time.monotonic()):

@@ -108,7 +108,7 @@ class Role(StrEnum):
 
 
 class AccessPurpose(StrEnum):
-    """Why personal data of a case was read, as the personal-data access log records it."""
+    """Reason a case's personal data was read, as recorded in the personal-data access log."""
 
     CASE_READ = "case_read"
     HISTORY_READ = "history_read"
