@@ -11,10 +11,11 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Recording
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from adapters.master_keys import load_master_keys
@@ -101,11 +102,23 @@ class RetentionCases(Application):
         except AggregateNotFoundError:
             raise CaseNotFound(f"Caso '{case_id}' não encontrado.", field="case_id", value=str(case_id)) from None
 
-    def case_events(self, case_id: UUID) -> list[RetentionCase.Event]:
-        events = list(self.events.get(case_id))
+    def case_events(self, case_id: UUID, until_version: int | None = None) -> list[RetentionCase.Event]:
+        events = list(self.events.get(case_id, lte=until_version))
         if not events:
             raise CaseNotFound(f"Caso '{case_id}' não encontrado.", field="case_id", value=str(case_id))
         return events
+
+    def version_at(self, case_id: UUID, instant: datetime) -> int | None:
+        """Return the last version of the case recorded at or before ``instant``, from the audit chain."""
+        return self.recorder.audit_ledger.version_at(case_id, instant)  # type: ignore[attr-defined]
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # The recorder hashes each event's recording instant into the audit chain
+        # and indexes it for "as of" queries.
+        processing_event.saved_kwargs["recorded_at"] = {
+            (event.originator_id, event.originator_version): event.timestamp for event in processing_event.events
+        }
+        return super()._record(processing_event)
 
     # Writing
 

@@ -1,10 +1,14 @@
-"""Event recorders that also store idempotency records in the events' transaction.
+"""Event recorders that also store idempotency records and audit links in the events' transaction.
 
 A command that arrives with an ``Idempotency-Key`` is saved with
 ``idempotency=IdempotencyRecord(...)``. The recorder inserts that record in
 the same transaction as the events, so a request is either recorded with
 its response or not recorded at all. A concurrent retry with the same key
 fails on the record's primary key and reads the winner's response instead.
+
+Each inserted event is also linked into the audit hash chain
+(``adapters.audit_ledger``) in that transaction, after the events table is
+locked for writing, so links follow commit order.
 """
 
 import json
@@ -17,8 +21,10 @@ from eventsourcing.persistence import ApplicationRecorder, ListenNotifySubscript
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL
+
+from adapters.audit_ledger import SQLITE_AUDIT_TABLES, AuditLedger, PostgresAuditLedger, SQLiteAuditLedger
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
 
@@ -61,9 +67,14 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
 
     poll_interval = 0.2
 
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.audit_ledger: AuditLedger = SQLiteAuditLedger(self.datastore.transaction, self.events_table_name)
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
+            *SQLITE_AUDIT_TABLES,
             f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
             "actor_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL, "
             "status_code INTEGER NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL, "
@@ -79,7 +90,9 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
                 "(actor_id, idempotency_key, request_hash, status_code, body, headers) VALUES (?,?,?,?,?,?)",
                 record.row(),
             )
-        return super()._insert_events(c, stored_events, **kwargs)
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        self.audit_ledger.append(c, stored_events, kwargs.get("recorded_at") or {})
+        return returning
 
     def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         with self.datastore.transaction(commit=False) as c:
@@ -110,6 +123,16 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (actor_id, idempotency_key))"
             )
         )
+        ledger = PostgresAuditLedger(self.datastore.transaction, schema, events_table_name)
+        self.sql_create_statements.extend(SQL(statement) for statement in ledger.create_statements())  # type: ignore[misc]
+        self.audit_ledger: AuditLedger = ledger
+
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # The library locks the events table before inserting, so links are appended in commit order.
+        # The links get their own cursor: the library reads the new notification ids from ``curs``.
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        with curs.connection.cursor(row_factory=dict_row) as chain_cursor:
+            self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         record: IdempotencyRecord | None = kwargs.get("idempotency")

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     projection_poll_seconds: float = Field(
         default=0.2, gt=0, description="How often the case list projection polls an SQLite store."
     )
+    audit_signing_key_file: Path = Field(
+        default=Path("var/audit-signing-key.pem"),
+        description="Ed25519 private key (PKCS#8 PEM) that signs audit chain checkpoints; keep it off the database host.",
+    )
+    audit_checkpoint_interval: int = Field(
+        default=100, ge=1, description="Events between automatic signed checkpoints of the audit chain."
+    )
 
     master_key_file: Path = Field(
         default=Path("var/master-keys.json"),

@@ -147,6 +147,39 @@ class Uf(StrEnum):
     TO = "TO"
 
 
+class EventType(StrEnum):
+    """Names of the events a case records, as stored in the event topic."""
+
+    CASE_OPENED = "CaseOpened"
+    CONTACT_ATTEMPTED = "ContactAttempted"
+    DENTIST_REPLIED = "DentistReplied"
+    ACTION_OFFERED = "ActionOffered"
+    DENTIST_DECLINED = "DentistDeclined"
+    DENTIST_ACCEPTED = "DentistAccepted"
+    CONCLUSION_PROPOSED = "ConclusionProposed"
+    CONCLUSION_APPROVED = "ConclusionApproved"
+    CONCLUSION_RETURNED = "ConclusionReturned"
+    CASE_REOPENED = "CaseReopened"
+    NOTE_ADDED = "NoteAdded"
+    CASE_DETAILS_CORRECTED = "CaseDetailsCorrected"
+    CASE_REASSIGNED = "CaseReassigned"
+
+
+class ChainBreakKind(StrEnum):
+    """Ways the audit chain can fail verification."""
+
+    EVENT_ALTERED = "event_altered"
+    EVENT_MOVED = "event_moved"
+    EVENT_DELETED = "event_deleted"
+    EVENT_NOT_IN_CHAIN = "event_not_in_chain"
+    LINK_BROKEN = "link_broken"
+    LINK_MISSING = "link_missing"
+    VERSION_OUT_OF_ORDER = "version_out_of_order"
+    CHAIN_REWRITTEN = "chain_rewritten"
+    CHAIN_TRUNCATED = "chain_truncated"
+    CHECKPOINT_SIGNATURE_INVALID = "checkpoint_signature_invalid"
+
+
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     CaseStatus: {
         "open": "Aberto",
@@ -265,6 +298,33 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "SP": "São Paulo",
         "SE": "Sergipe",
         "TO": "Tocantins",
+    },
+    EventType: {
+        "CaseOpened": "Caso aberto",
+        "ContactAttempted": "Tentativa de contato",
+        "DentistReplied": "Retorno do dentista",
+        "ActionOffered": "Ação de retenção ofertada",
+        "DentistDeclined": "Recusa do dentista",
+        "DentistAccepted": "Aceite do dentista",
+        "ConclusionProposed": "Conclusão proposta",
+        "ConclusionApproved": "Conclusão aprovada",
+        "ConclusionReturned": "Conclusão devolvida",
+        "CaseReopened": "Caso reaberto",
+        "NoteAdded": "Observação registrada",
+        "CaseDetailsCorrected": "Dados corrigidos",
+        "CaseReassigned": "Caso reatribuído",
+    },
+    ChainBreakKind: {
+        "event_altered": "Evento alterado depois de gravado",
+        "event_moved": "Evento trocado de posição",
+        "event_deleted": "Evento apagado",
+        "event_not_in_chain": "Evento inserido fora da cadeia",
+        "link_broken": "Elo da cadeia adulterado",
+        "link_missing": "Elo da cadeia removido",
+        "version_out_of_order": "Versões do caso fora de sequência na cadeia",
+        "chain_rewritten": "Cadeia reescrita depois do checkpoint assinado",
+        "chain_truncated": "Cadeia mais curta que o checkpoint assinado",
+        "checkpoint_signature_invalid": "Assinatura de checkpoint inválida",
     },
 }
 

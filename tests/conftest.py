@@ -10,11 +10,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.audit_signing import generate_key_file
 from adapters.settings import Settings
 from adapters.store import Store, migrate, open_store
 from api.app import create_app
@@ -91,6 +93,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: os.PathLike[str]) -> Settings:
+    signing_key = Path(tmp_path) / "audit-signing-key.pem"
+    generate_key_file(signing_key)
     return Settings(
         database_url=database_url,
         api_keys_file=f"{tmp_path}/keys.json",
@@ -99,6 +103,8 @@ def settings(database_url: str, tmp_path: os.PathLike[str]) -> Settings:
         snapshot_interval=5,
         # Tests send bursts from one key; the rate-limit tests set their own limits.
         rate_limit_burst=100_000,
+        audit_signing_key_file=signing_key,
+        audit_checkpoint_interval=4,
     )
 
 
