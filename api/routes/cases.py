@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.application import CommandResult, IdempotentRequest
 from adapters.case_summary import CaseFilter
+from adapters.time_travel import PointInTime, parse_point, resolve_version
 from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import command_context, idempotency_key, store_of
@@ -17,9 +18,10 @@ from api.schemas import OpenCaseBody
 from domain.actor import Actor
 from domain.catalog import AccessPurpose, CaseStatus, Role
 from domain.commands import OpenCase, parse_header
+from domain.errors import InvalidValue
 from domain.identifiers import parse_uf
 from domain.retention_case import RetentionCase
-from domain.values import parse_date
+from domain.values import parse_date, parse_instant
 
 router = APIRouter(prefix="/v1/cases", tags=["casos"])
 
@@ -94,27 +96,55 @@ def list_cases(
     }
 
 
-@router.get("/{case_id}", summary="Consultar caso", responses={401: PROBLEM, 404: PROBLEM})
+@router.get("/{case_id}", summary="Consultar caso", responses={401: PROBLEM, 404: PROBLEM, 422: PROBLEM})
 def get_case(
-    case_id: UUID, request: Request, response: Response, actor: Annotated[Actor, Depends(current_actor)]
+    case_id: UUID,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, Depends(current_actor)],
+    version: Annotated[int | None, Query(ge=1, description="Versão do caso a reconstruir.")] = None,
+    as_of: Annotated[str | None, Query(description="Instante ISO 8601: o caso como estava registrado nele.")] = None,
 ) -> dict[str, Any]:
-    """Estado atual do caso e os comandos que o usuário pode emitir agora."""
+    """Estado do caso, atual ou como estava numa versão ou instante, e os comandos possíveis agora."""
     require_any_role(actor, READERS, "Consultar casos")
-    case = store_of(request).app.get_case(case_id)
+    if version is not None and as_of is not None:
+        raise InvalidValue("Informe 'version' ou 'as_of', não os dois.", field="as_of", value=as_of)
+    app = store_of(request).app
+    if version is None and as_of is None:
+        case = app.get_case(case_id)
+        record_personal_read(request, actor, [str(case_id)], AccessPurpose.CASE_READ)
+        response.headers["ETag"] = f'"{case.version}"'
+        return present_case(case, actor)
+    point = PointInTime(version=version, instant=parse_instant(as_of, field="as_of") if as_of else None)
+    target = resolve_version(app, case_id, point, field="version" if version is not None else "as_of")
+    case = app.get_case(case_id, version=target)
     record_personal_read(request, actor, [str(case_id)], AccessPurpose.CASE_READ)
-    response.headers["ETag"] = f'"{case.version}"'
-    return present_case(case, actor)
+    body = present_case(case, actor)
+    # A past state accepts no commands: they always apply to the current version.
+    body["allowed_commands"] = []
+    body["as_of"] = as_of
+    return body
 
 
-@router.get("/{case_id}/history", summary="Histórico do caso", responses={401: PROBLEM, 404: PROBLEM})
+@router.get("/{case_id}/history", summary="Histórico do caso", responses={401: PROBLEM, 404: PROBLEM, 422: PROBLEM})
 def case_history(
-    case_id: UUID, request: Request, response: Response, actor: Annotated[Actor, Depends(current_actor)]
+    case_id: UUID,
+    request: Request,
+    response: Response,
+    actor: Annotated[Actor, Depends(current_actor)],
+    until: Annotated[
+        str | None, Query(description="Versão (número) ou instante ISO 8601 até onde listar, inclusive.")
+    ] = None,
 ) -> dict[str, Any]:
-    """Todos os eventos do caso, em ordem, com quem, quando e por quê."""
+    """Eventos do caso, em ordem, com quem, quando e por quê; até uma versão ou instante, se pedido."""
     require_any_role(actor, READERS, "Consultar o histórico")
-    events = store_of(request).app.case_events(case_id)
+    app = store_of(request).app
+    point = parse_point(until, field="until")
+    until_version = None if point.is_now else resolve_version(app, case_id, point, field="until")
+    events = app.case_events(case_id, until_version)
     record_personal_read(request, actor, [str(case_id)], AccessPurpose.HISTORY_READ)
-    response.headers["ETag"] = f'"{events[-1].originator_version}"'
+    if until_version is None:
+        response.headers["ETag"] = f'"{events[-1].originator_version}"'
     return {"case_id": str(case_id), "version": events[-1].originator_version,
             "events": [present_event(event, actor) for event in events]}  # fmt: skip
 
