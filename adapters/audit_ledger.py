@@ -39,7 +39,7 @@ class AuditLedger:
         self._transaction = transaction
         self.events_table = events_table
         self.signer: CheckpointSigner | None = None
-        self.checkpoint_interval = 100
+        self.checkpoint_interval = 10
 
     # Writing, inside the events' transaction
 

@@ -89,6 +89,13 @@ def verify_chain(ledger: AuditLedger, signer: CheckpointSigner | None, case_id: 
                 f"O evento versão {unchained[1]} do caso {unchained[0]} está gravado mas não tem elo na cadeia.",
             )
 
+    notes = [] if signer is not None else ["Chave de assinatura ausente: checkpoints não conferidos."]
+    uncovered = walk.position - (last_good.position if last_good else 0)
+    if chain_break is None and uncovered:
+        notes.append(
+            f"{uncovered} evento(s) depois do último checkpoint assinado: uma reescrita desse trecho "
+            "só é detectada a partir do próximo checkpoint."
+        )
     report = VerificationReport(
         ok=chain_break is None,
         checked_at=datetime.now(UTC),
@@ -99,7 +106,7 @@ def verify_chain(ledger: AuditLedger, signer: CheckpointSigner | None, case_id: 
         checkpoint=last_good,
         checkpoints_checked=signer is not None,
         chain_break=chain_break,
-        notes=[] if signer is not None else ["Chave de assinatura ausente: checkpoints não conferidos."],
+        notes=notes,
     )
     if chain_break is None:
         logger.info("audit chain verified events=%d head=%d case_id=%s", walk.event_count, walk.position, case_id)

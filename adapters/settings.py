@@ -30,7 +30,7 @@ class Settings(BaseSettings):
         description="Ed25519 private key (PKCS#8 PEM) that signs audit chain checkpoints; keep it off the database host.",
     )
     audit_checkpoint_interval: int = Field(
-        default=100, ge=1, description="Events between automatic signed checkpoints of the audit chain."
+        default=10, ge=1, description="Events between automatic signed checkpoints of the audit chain."
     )
 
     master_key_file: Path = Field(

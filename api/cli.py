@@ -1,9 +1,10 @@
-"""Command line: ``retencao serve | migrate | demo | keys | lgpd``."""
+"""Command line: ``retencao serve | migrate | demo | keys | lgpd | replay | audit``."""
 
 import logging
 import sys
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -17,6 +18,8 @@ from api.cli_lgpd import lgpd_cli
 cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(lgpd_cli, name="lgpd")
+audit_cli = typer.Typer(help="Cadeia de auditoria: verificação e checkpoints assinados.", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
 console = Console()
 
 
@@ -29,6 +32,7 @@ def migrate() -> None:
     """Cria as tabelas que faltam no banco configurado (pode ser repetido)."""
     _configure_logging()
     settings = Settings()
+    _ensure_signing_key(settings)
     migrate_schema(settings)
     console.print(f"Esquema pronto em [bold]{_database_label(settings)}[/bold].")
 
@@ -45,6 +49,7 @@ def serve(
 
     _configure_logging()
     settings = Settings()
+    _ensure_signing_key(settings)
     if not settings.is_postgres:
         migrate_schema(settings)
     elif not _schema_exists(settings):
@@ -80,6 +85,80 @@ def demo(
         raise typer.Exit(code=2)
     ok = run_demo(console, Settings(), url=url, agent_key=agent_key, supervisor_key=supervisor_key)
     raise typer.Exit(code=0 if ok else 1)
+
+
+@cli.command()
+def replay(
+    case_id: Annotated[UUID, typer.Argument(help="Identificador do caso.")],
+    until: Annotated[
+        str | None, typer.Option(help="Versão (número) ou instante ISO 8601 até onde reproduzir, inclusive.")
+    ] = None,
+) -> None:
+    """Reproduz o caso evento a evento: quem, quando ocorreu, quando foi registrado e o que mudou."""
+    from adapters.time_travel import parse_point
+    from api.replay import replay_case, replay_table
+    from domain.errors import DomainError
+
+    store = open_store(Settings())
+    try:
+        steps = replay_case(store.app, case_id, parse_point(until, field="until"))
+    except DomainError as error:
+        console.print(f"[red]{error.detail}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        store.close()
+    console.print(replay_table(case_id, steps))
+    console.print(f"{len(steps)} evento(s) reproduzido(s).")
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    case: Annotated[UUID | None, typer.Option("--case", help="Verificar só os eventos deste caso.")] = None,
+) -> None:
+    """Confere cada evento gravado contra a cadeia de hashes e os checkpoints assinados."""
+    from adapters.audit_verification import verify_chain
+    from api.audit_console import verification_table
+
+    store = open_store(Settings())
+    try:
+        ledger = store.app.recorder.audit_ledger  # type: ignore[attr-defined]
+        report = verify_chain(ledger, ledger.signer, case)
+    finally:
+        store.close()
+    console.print(verification_table(report))
+    raise typer.Exit(code=0 if report.ok else 1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Assina agora o elo mais recente da cadeia, fora do intervalo automático."""
+    settings = Settings()
+    if not settings.audit_signing_key_file.exists():
+        console.print(f"[red]Chave de assinatura não encontrada em {settings.audit_signing_key_file}.[/red]")
+        raise typer.Exit(code=1)
+    store = open_store(settings)
+    try:
+        ledger = store.app.recorder.audit_ledger  # type: ignore[attr-defined]
+        checkpoint = ledger.checkpoint_head(ledger.signer)
+    finally:
+        store.close()
+    if checkpoint is None:
+        console.print("A cadeia está vazia: nada a assinar.")
+        return
+    console.print(f"Checkpoint assinado na posição {checkpoint.position}: {checkpoint.link.hex()}.")
+
+
+def _ensure_signing_key(settings: Settings) -> None:
+    from adapters.audit_signing import generate_key_file
+
+    path = settings.audit_signing_key_file
+    if path.exists():
+        return
+    signer = generate_key_file(path)
+    console.print(
+        f"[yellow]Chave de assinatura da auditoria criada em {path} (id {signer.key_id}). "
+        "Em produção, guarde-a fora do servidor do banco: quem tem a chave pode assinar checkpoints.[/yellow]"
+    )
 
 
 def _print_first_run_keys(path: Path) -> None:

@@ -1,0 +1,131 @@
+"""The replay and verify commands and the verification endpoint, on SQLite and PostgreSQL."""
+
+import re
+import sqlite3
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from adapters.settings import Settings
+from api.cli import cli
+from tests.conftest import Api, auth
+from tests.helpers import drive_reference_case
+
+
+@pytest.fixture
+def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("RETENCAO_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("RETENCAO_AUDIT_SIGNING_KEY_FILE", str(settings.audit_signing_key_file))
+    monkeypatch.setenv("COLUMNS", "240")
+    return CliRunner()
+
+
+def corrupt_state(settings: Settings, case_id: str, version: int) -> None:
+    """Flip one byte of a stored event's state, as someone with database access could."""
+    if settings.is_postgres:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                "UPDATE retentioncases_events SET state = overlay(state placing '\\x21'::bytea from 20 for 1) "
+                "WHERE originator_id = %s AND originator_version = %s",
+                (case_id, version),
+            )
+        return
+    with sqlite3.connect(settings.sqlite_path()) as conn:
+        conn.execute(
+            "UPDATE stored_events SET state = CAST(substr(state, 1, 19) || '!' || substr(state, 21) AS BLOB) "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (case_id.replace("-", ""), version),
+        )
+
+
+def test_replay_prints_each_event(api: Api, runner: CliRunner) -> None:
+    case = drive_reference_case(api)
+
+    result = runner.invoke(cli, ["replay", case["id"]])
+
+    assert result.exit_code == 0, result.output
+    assert "14 evento(s) reproduzido(s)." in result.output
+    assert "Caso aberto" in result.output
+    assert "Conclusão aprovada" in result.output
+    assert "paula (Supervisor)" in result.output
+    assert "03/10/2023 09:35:00" in result.output  # 08:35 in Manaus is 09:35 in São Paulo
+    assert "status: declined" in result.output
+
+
+def test_replay_until_version(api: Api, runner: CliRunner) -> None:
+    case = drive_reference_case(api)
+
+    result = runner.invoke(cli, ["replay", case["id"], "--until", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "3 evento(s) reproduzido(s)." in result.output
+    assert "Conclusão aprovada" not in result.output
+
+
+def test_replay_before_case_existed_fails(api: Api, runner: CliRunner) -> None:
+    case = drive_reference_case(api)
+
+    result = runner.invoke(cli, ["replay", case["id"], "--until", "2001-01-01T00:00:00Z"])
+
+    assert result.exit_code == 1
+    assert "ainda não existia" in result.output
+
+
+def test_verify_reports_success_then_break(api: Api, runner: CliRunner, settings: Settings) -> None:
+    case = drive_reference_case(api)
+    drive_reference_case(api)
+
+    clean = runner.invoke(cli, ["audit", "verify"])
+    corrupt_state(settings, case["id"], 6)
+    broken = runner.invoke(cli, ["audit", "verify", "--case", case["id"]])
+
+    assert clean.exit_code == 0, clean.output
+    assert "Cadeia íntegra" in clean.output
+    assert re.search(r"Eventos conferidos\s*│\s*28 ", clean.output)
+    assert broken.exit_code == 1, broken.output
+    assert "Evento alterado depois de gravado" in broken.output
+    assert case["id"] in broken.output
+    assert re.search(r"Versão\s*│\s*6 ", broken.output)
+
+
+def test_checkpoint_command_signs_head(api: Api, runner: CliRunner) -> None:
+    drive_reference_case(api)
+
+    result = runner.invoke(cli, ["audit", "checkpoint"])
+
+    assert result.exit_code == 0, result.output
+    assert "posição 14" in result.output
+
+
+def test_verification_endpoint(api: Api, settings: Settings) -> None:
+    case = drive_reference_case(api)
+
+    clean = api.client.get("/v1/audit/verification", headers=auth("auditor")).json()
+    corrupt_state(settings, case["id"], 2)
+    broken = api.client.get("/v1/audit/verification", params={"case_id": case["id"]}, headers=auth("auditor")).json()
+
+    assert clean["ok"] is True
+    assert clean["event_count"] == 14
+    assert clean["head"]["position"] == 14
+    assert clean["checkpoint"]["position"] == 12
+    assert broken["ok"] is False
+    assert broken["break"]["kind"] == "event_altered"
+    assert broken["break"]["case_id"] == case["id"]
+    assert broken["break"]["version"] == 2
+
+
+def test_verification_needs_auditor_or_supervisor(api: Api) -> None:
+    response = api.client.get("/v1/audit/verification", headers=auth("agent"))
+
+    assert response.status_code == 403
+
+
+def test_verification_of_unknown_case_is_not_found(api: Api) -> None:
+    response = api.client.get(
+        "/v1/audit/verification",
+        params={"case_id": "00000000-0000-4000-8000-000000000000"},
+        headers=auth("auditor"),
+    )
+
+    assert response.status_code == 404
