@@ -182,13 +182,16 @@ class AuditLedger:
         """Return the last version of the case recorded at or before ``instant``; None if none was."""
         p = self.placeholder
         with self._transaction(commit=False) as cursor:
+            # NOTE: this walks the (case, instant) index backwards, which assumes a case's recording
+            # instants grow with its versions, as they do when one clock stamps its events.
             cursor.execute(
-                f"SELECT MAX(originator_version) AS version FROM {self.chain_table} "
-                f"WHERE originator_id = {p} AND recorded_at <= {p}",
+                f"SELECT originator_version FROM {self.chain_table} "
+                f"WHERE originator_id = {p} AND recorded_at <= {p} "
+                "ORDER BY recorded_at DESC, originator_version DESC LIMIT 1",
                 (self.id_to_db(case_id), self.instant_to_db(instant)),
             )
             row = cursor.fetchone()
-        return None if row is None else row["version"]
+        return None if row is None else row["originator_version"]
 
     def _entry(self, row: Any) -> ChainEntry:
         return ChainEntry(
@@ -226,7 +229,7 @@ SQLITE_AUDIT_TABLES = [
     "position INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
     "recorded_at TEXT NOT NULL, digest BLOB NOT NULL, link BLOB NOT NULL, "
     "UNIQUE (originator_id, originator_version))",
-    "CREATE INDEX IF NOT EXISTS audit_chain_recorded ON audit_chain (originator_id, recorded_at)",
+    "CREATE INDEX IF NOT EXISTS audit_chain_recorded ON audit_chain (originator_id, recorded_at, originator_version)",
     "CREATE TABLE IF NOT EXISTS audit_checkpoints ("
     "position INTEGER PRIMARY KEY, link BLOB NOT NULL, signed_at TEXT NOT NULL, "
     "key_id TEXT NOT NULL, signature BLOB NOT NULL)",
@@ -257,7 +260,8 @@ class PostgresAuditLedger(AuditLedger):
             "position bigint PRIMARY KEY, originator_id uuid NOT NULL, originator_version integer NOT NULL, "
             "recorded_at timestamptz NOT NULL, digest bytea NOT NULL, link bytea NOT NULL, "
             "UNIQUE (originator_id, originator_version))",
-            f'CREATE INDEX IF NOT EXISTS audit_chain_recorded ON {self.chain_table} (originator_id, recorded_at)',
+            f"CREATE INDEX IF NOT EXISTS audit_chain_recorded ON {self.chain_table} "
+            "(originator_id, recorded_at, originator_version)",
             f"CREATE TABLE IF NOT EXISTS {self.checkpoint_table} ("
             "position bigint PRIMARY KEY, link bytea NOT NULL, signed_at timestamptz NOT NULL, "
             "key_id text NOT NULL, signature bytea NOT NULL)",
