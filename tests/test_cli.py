@@ -14,6 +14,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RETENCAO_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
     monkeypatch.setenv("RETENCAO_API_KEYS_FILE", str(tmp_path / "keys.json"))
     monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master-keys.json"))
+    monkeypatch.setenv("RETENCAO_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-signing-key.pem"))
     return tmp_path
 
 
@@ -24,6 +25,18 @@ def test_migrate_creates_the_schema_twice_without_error(env: Path) -> None:
     assert result.exit_code == 0
     assert "Esquema pronto" in result.output
     assert (env / "cli.db").exists()
+
+
+def test_migrate_creates_signing_key_once(env: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["migrate"], env={"COLUMNS": "200"})
+    key = (env / "audit-signing-key.pem").read_bytes()
+    second = runner.invoke(cli, ["migrate"], env={"COLUMNS": "200"})
+
+    assert "Chave de assinatura da auditoria criada" in first.output
+    assert key.startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert "Chave de assinatura da auditoria criada" not in second.output
+    assert (env / "audit-signing-key.pem").read_bytes() == key
 
 
 def test_keys_init_stores_only_hashes(env: Path) -> None:
