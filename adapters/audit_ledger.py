@@ -125,6 +125,12 @@ class AuditLedger:
             )
             return [self._entry(row) for row in cursor.fetchall()]
 
+    def case_ids(self) -> list[UUID]:
+        """List every case in the chain, in the order the cases were opened."""
+        with self._transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT originator_id FROM {self.chain_table} WHERE originator_version = 1 ORDER BY position")
+            return [self.id_from_db(row["originator_id"]) for row in cursor.fetchall()]
+
     def entry_at(self, position: int) -> ChainEntry | None:
         rows = self.entries(position - 1, 1)
         return rows[0] if rows and rows[0].position == position else None

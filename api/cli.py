@@ -115,14 +115,13 @@ def replay(
 def audit_verify(
     case: Annotated[UUID | None, typer.Option("--case", help="Verificar só os eventos deste caso.")] = None,
 ) -> None:
-    """Confere cada evento gravado contra a cadeia de hashes e os checkpoints assinados."""
-    from adapters.audit_verification import verify_chain
+    """Confere cada evento gravado contra a cadeia de hashes, os checkpoints assinados e os snapshots."""
+    from adapters.snapshot_verification import verify_store
     from api.audit_console import verification_table
 
     store = open_store(Settings())
     try:
-        ledger = store.app.recorder.audit_ledger  # type: ignore[attr-defined]
-        report = verify_chain(ledger, ledger.signer, case)
+        report = verify_store(store.app, case)
     finally:
         store.close()
     console.print(verification_table(report))

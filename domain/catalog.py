@@ -178,6 +178,7 @@ class ChainBreakKind(StrEnum):
     CHAIN_REWRITTEN = "chain_rewritten"
     CHAIN_TRUNCATED = "chain_truncated"
     CHECKPOINT_SIGNATURE_INVALID = "checkpoint_signature_invalid"
+    SNAPSHOT_ALTERED = "snapshot_altered"
 
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
@@ -325,6 +326,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "chain_rewritten": "Cadeia reescrita depois do checkpoint assinado",
         "chain_truncated": "Cadeia mais curta que o checkpoint assinado",
         "checkpoint_signature_invalid": "Assinatura de checkpoint inválida",
+        "snapshot_altered": "Snapshot diferente do caso reconstruído pelos eventos",
     },
 }
 

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from adapters.settings import Settings
 from api.cli import cli
 from tests.conftest import Api, auth
-from tests.helpers import drive_reference_case
+from tests.helpers import command, drive_reference_case, open_reference_case
+from tests.test_concurrency_and_idempotency import parallel
 
 
 @pytest.fixture
@@ -113,6 +114,45 @@ def test_verification_endpoint(api: Api, settings: Settings) -> None:
     assert broken["break"]["kind"] == "event_altered"
     assert broken["break"]["case_id"] == case["id"]
     assert broken["break"]["version"] == 2
+
+
+def test_concurrent_writers_keep_chain_whole(api: Api) -> None:
+    cases = [open_reference_case(api)["id"] for _ in range(3)]
+
+    def write(index: int) -> None:
+        for number in range(4):
+            response = command(api, cases[index % 3], "add_note", {"text": f"nota {index}-{number}"})
+            assert response.status_code == 200, response.text
+
+    parallel(6, write)
+    report = api.client.get("/v1/audit/verification", headers=auth("auditor")).json()
+
+    assert report["ok"] is True, report["break"]
+    assert report["event_count"] == 3 + 6 * 4
+    assert report["head"]["position"] == 3 + 6 * 4
+
+
+def test_edited_snapshot_fails_verification(api: Api, settings: Settings) -> None:
+    case = drive_reference_case(api)
+    table = "retentioncases_snapshots" if settings.is_postgres else "stored_snapshots"
+    if settings.is_postgres:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                f"UPDATE {table} SET state = convert_to(replace(convert_from(state, 'UTF8'), 'MANAUS', 'RECIFE'), "
+                "'UTF8') WHERE originator_version = 5"
+            )
+    else:
+        with sqlite3.connect(settings.sqlite_path()) as conn:
+            conn.execute(
+                f"UPDATE {table} SET state = CAST(replace(CAST(state AS TEXT), 'MANAUS', 'RECIFE') AS BLOB) "
+                "WHERE originator_version = 5"
+            )
+
+    report = api.client.get("/v1/audit/verification", params={"case_id": case["id"]}, headers=auth("auditor")).json()
+
+    assert report["ok"] is False
+    assert report["break"]["kind"] == "snapshot_altered"
+    assert report["break"]["version"] == 5
 
 
 def test_verification_needs_auditor_or_supervisor(api: Api) -> None:

@@ -10,6 +10,7 @@ from adapters.audit_chain import event_digest, next_link
 from adapters.audit_signing import CheckpointSigner
 from adapters.audit_verification import VerificationReport, verify_chain
 from adapters.settings import Settings
+from adapters.snapshot_verification import verify_store
 from adapters.store import Store
 from domain.catalog import ChainBreakKind
 from tests.conftest import Api
@@ -126,7 +127,7 @@ def test_rewritten_chain_is_caught_against_checkpoint(api: Api, settings: Settin
     first, second = cases
     execute(
         settings,
-        "UPDATE retentioncases_events SET state = replace(convert_from(state, 'UTF8'), 'prices', 'death')::bytea "
+        "UPDATE retentioncases_events SET state = convert_to(replace(convert_from(state, 'UTF8'), 'prices', 'death'), 'UTF8') "
         "WHERE originator_id = %s AND originator_version = 13",
         first,
     )
@@ -167,6 +168,22 @@ def test_case_verification_ignores_other_cases(api: Api, settings: Settings, cas
     assert first_report.ok, first_report.chain_break
     assert first_report.event_count == 14
     assert_break(second_report, ChainBreakKind.EVENT_ALTERED, second, 2)
+
+
+def test_edited_snapshot_is_caught(api: Api, settings: Settings, cases: tuple[UUID, UUID]) -> None:
+    _, second = cases
+    execute(
+        settings,
+        "UPDATE retentioncases_snapshots SET state = convert_to(replace(convert_from(state, 'UTF8'), 'MANAUS', 'MANAUX'), 'UTF8') "
+        "WHERE originator_id = %s AND originator_version = 10",
+        second,
+    )
+
+    chain_only = verify(api.store, settings)
+    report = verify_store(api.store.app)
+
+    assert chain_only.ok
+    assert_break(report, ChainBreakKind.SNAPSHOT_ALTERED, second, 10)
 
 
 def _recompute_chain(settings: Settings, from_position: int) -> None:

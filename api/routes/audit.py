@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from adapters.audit_verification import verify_chain
+from adapters.snapshot_verification import verify_store
 from api.audit_views import present_verification
 from api.auth import current_actor, require_any_role
 from api.context import store_of
@@ -25,10 +25,9 @@ def verification(
     actor: Annotated[Actor, Depends(current_actor)],
     case_id: Annotated[UUID | None, Query(description="Verificar só os eventos deste caso.")] = None,
 ) -> dict[str, Any]:
-    """Confere cada evento gravado contra a cadeia de hashes e os checkpoints assinados."""
+    """Confere cada evento gravado contra a cadeia de hashes, os checkpoints assinados e os snapshots."""
     require_any_role(actor, VERIFIERS, "Verificar a cadeia de auditoria")
-    ledger = store_of(request).app.recorder.audit_ledger  # type: ignore[attr-defined]
-    report = verify_chain(ledger, ledger.signer, case_id)
+    report = verify_store(store_of(request).app, case_id)
     if case_id is not None and report.ok and report.event_count == 0:
         raise CaseNotFound(f"Caso '{case_id}' não encontrado.", field="case_id", value=str(case_id))
     return present_verification(report)

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from adapters.audit_verification import verify_chain
+from adapters.snapshot_verification import verify_store
 from api.auth import current_actor, require_any_role
 from api.context import store_of
 from api.dossier import build_dossier
@@ -65,8 +65,7 @@ def case_dossier(
     app = store_of(request).app
     case = app.get_case(case_id)
     events = app.case_events(case_id, case.version)
-    ledger = app.recorder.audit_ledger  # type: ignore[attr-defined]
-    dossier = build_dossier(case, events, verify_chain(ledger, ledger.signer, case_id))
+    dossier = build_dossier(case, events, verify_store(app, case_id))
     headers = {"Vary": "Accept"}
     if chosen == "pdf":
         headers["Content-Disposition"] = f'inline; filename="dossie-{case_id}.pdf"'
