@@ -84,12 +84,16 @@ class AuditLedger:
         return ChainHead(row["position"], bytes(row["link"]))
 
     def checkpoint_head(self, signer: CheckpointSigner) -> Checkpoint | None:
-        """Sign the current head now, outside the periodic schedule; None for an empty chain."""
+        """Sign the current head now, outside the periodic schedule; None for an empty chain.
+
+        The head is read and the checkpoint written in separate transactions, so a
+        write in between only makes the checkpoint cover a slightly older position.
+        """
+        head = self.head()
+        if head.position == 0:
+            return None
+        checkpoint = signer.sign(head.position, head.link, datetime.now(UTC))
         with self._transaction(commit=True) as cursor:
-            head = self._head(cursor)
-            if head.position == 0:
-                return None
-            checkpoint = signer.sign(head.position, head.link, datetime.now(UTC))
             self._insert_checkpoint(cursor, checkpoint)
         return checkpoint
 
