@@ -94,7 +94,12 @@ def run(database_url: str, large: int, repeats: int, kinds: tuple[str, ...]) -> 
     with tempfile.TemporaryDirectory() as folder:
         key = Path(folder) / "key.pem"
         generate_key_file(key)
-        settings = Settings(database_url=database_url, audit_signing_key_file=key, api_keys_file=Path(folder) / "k.json")
+        settings = Settings(
+            database_url=database_url,
+            audit_signing_key_file=key,
+            api_keys_file=Path(folder) / "k.json",
+            master_key_file=Path(folder) / "master-keys.json",
+        )
         migrate(settings)
         store = open_store(settings)
         try:

@@ -115,6 +115,7 @@ class AccessPurpose(StrEnum):
     CASE_LIST = "case_list"
     COMMAND_RESPONSE = "command_response"
     SUBJECT_REPORT = "subject_report"
+    DOSSIER = "dossier"
 
 
 class Uf(StrEnum):
@@ -163,6 +164,7 @@ class EventType(StrEnum):
     NOTE_ADDED = "NoteAdded"
     CASE_DETAILS_CORRECTED = "CaseDetailsCorrected"
     CASE_REASSIGNED = "CaseReassigned"
+    PERSONAL_DATA_ERASED = "PersonalDataErased"
 
 
 class ChainBreakKind(StrEnum):
@@ -270,6 +272,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "case_list": "Listagem de casos",
         "command_response": "Resposta a um comando",
         "subject_report": "Relatório do titular (LGPD)",
+        "dossier": "Dossiê do caso",
     },
     Uf: {
         "AC": "Acre",
@@ -314,6 +317,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "NoteAdded": "Observação registrada",
         "CaseDetailsCorrected": "Dados corrigidos",
         "CaseReassigned": "Caso reatribuído",
+        "PersonalDataErased": "Dados pessoais eliminados (LGPD)",
     },
     ChainBreakKind: {
         "event_altered": "Evento alterado depois de gravado",

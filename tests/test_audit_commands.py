@@ -3,6 +3,8 @@
 import re
 import sqlite3
 
+from uuid import UUID
+
 import psycopg
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +20,7 @@ from tests.test_concurrency_and_idempotency import parallel
 def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("RETENCAO_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("RETENCAO_AUDIT_SIGNING_KEY_FILE", str(settings.audit_signing_key_file))
+    monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(settings.master_key_file))
     monkeypatch.setenv("COLUMNS", "240")
     return CliRunner()
 
@@ -169,3 +172,32 @@ def test_verification_of_unknown_case_is_not_found(api: Api) -> None:
     )
 
     assert response.status_code == 404
+
+
+def test_erasure_keeps_chain_and_snapshots_verified(api: Api) -> None:
+    case = drive_reference_case(api)
+    erasure = {"cpf": "52814730690", "legal_basis": "LGPD art. 18, VI", "requester": "protocolo 1"}
+
+    erased = api.client.post("/v1/lgpd/erasures", json=erasure, headers=auth("dpo"))
+    report = api.client.get("/v1/audit/verification", params={"case_id": case["id"]}, headers=auth("auditor")).json()
+    dossier = api.client.get(f"/v1/cases/{case['id']}/dossier", headers=auth("auditor"))
+
+    assert erased.status_code == 200, erased.text
+    assert report["ok"] is True, report["break"]
+    assert report["event_count"] == api.store.app.case_events(UUID(case["id"]))[-1].originator_version
+    assert dossier.status_code == 200
+    assert "RAFAEL TEIXEIRA MONTEIRO" not in dossier.text
+    assert dossier.json()["verification"]["ok"] is True
+
+
+def test_every_event_type_has_label() -> None:
+    from domain.catalog import EventType
+    from domain.retention_case import RetentionCase
+
+    event_classes = {
+        name
+        for name, value in vars(RetentionCase).items()
+        if isinstance(value, type) and issubclass(value, RetentionCase.Event) and name not in ("Event", "Created")
+    }
+
+    assert event_classes == {member.value for member in EventType}

@@ -85,6 +85,8 @@ MATRIX: list[tuple[str, str, Setup, Any, tuple[int, ...]]] = [
      (403, 403, 403, 403, 403, 200, 401)),
     ("POST", "/v1/lgpd/reports", setup_open, {"cpf": "52814730690"}, (403, 403, 403, 403, 403, 200, 401)),
     ("GET", "/v1/lgpd/access-log", None, None, (403, 403, 200, 403, 403, 200, 401)),
+    ("GET", "/v1/cases/{case_id}/dossier", setup_open, None, (200, 200, 200, 403, 200, 403, 401)),
+    ("GET", "/v1/audit/verification", None, None, (403, 200, 200, 403, 403, 403, 401)),
 ]  # fmt: skip
 
 

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from adapters.snapshot_verification import verify_store
+from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import store_of
 from api.dossier import build_dossier
 from api.dossier_html import render_html
 from api.dossier_pdf import render_pdf
 from domain.actor import Actor
-from domain.catalog import Role
+from domain.catalog import AccessPurpose, Role
 from domain.errors import InvalidValue
 
 router = APIRouter(prefix="/v1/cases", tags=["casos"])
@@ -66,6 +67,7 @@ def case_dossier(
     case = app.get_case(case_id)
     events = app.case_events(case_id, case.version)
     dossier = build_dossier(case, events, verify_store(app, case_id))
+    record_personal_read(request, actor, [str(case_id)], AccessPurpose.DOSSIER)
     headers = {"Vary": "Accept"}
     if chosen == "pdf":
         headers["Content-Disposition"] = f'inline; filename="dossie-{case_id}.pdf"'
