@@ -1,5 +1,7 @@
 """HTML rendering of a case dossier: a self-contained page, every value escaped."""
 
+import base64
+import hashlib
 from html import escape
 
 from api.dossier import Dossier, DossierSection
@@ -19,6 +21,13 @@ th { background: #f3f3f3; }
 .ok { color: #11661a; font-weight: bold; }
 .broken { color: #a00; font-weight: bold; }
 """
+
+
+# The API's default policy blocks every style, so the dossier allows its own inline sheet by hash.
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()}'; "
+    "frame-ancestors 'none'"
+)
 
 
 def render_html(dossier: Dossier) -> str:

@@ -52,6 +52,7 @@ def test_dossier_html_by_accept_header(api: Api) -> None:
     assert "<h1>Dossiê do caso de retenção</h1>" in response.text
     assert "D&#x27;Ávila" in response.text
     assert "Cadeia íntegra" in response.text
+    assert "style-src 'sha256-" in response.headers["content-security-policy"]
 
 
 def test_dossier_pdf_text(api: Api) -> None:

@@ -11,7 +11,7 @@ from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import store_of
 from api.dossier import build_dossier
-from api.dossier_html import render_html
+from api.dossier_html import CONTENT_SECURITY_POLICY, render_html
 from api.dossier_pdf import render_pdf
 from domain.actor import Actor
 from domain.catalog import AccessPurpose, Role
@@ -73,5 +73,6 @@ def case_dossier(
         headers["Content-Disposition"] = f'inline; filename="dossie-{case_id}.pdf"'
         return Response(render_pdf(dossier), media_type="application/pdf", headers=headers)
     if chosen == "html":
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return HTMLResponse(render_html(dossier), headers=headers)
     return JSONResponse(dossier.to_json(), headers=headers)
