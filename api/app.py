@@ -15,7 +15,7 @@ from api.jwt_auth import JwtVerifier
 from api.middleware import RequestGuard
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter
-from api.routes import audit, cases, commands, dossier, lgpd, reference
+from api.routes import audit, cases, commands, dossier, events, lgpd, reference
 from api.security_headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     app.include_router(lgpd.router)
     app.include_router(audit.router)
     app.include_router(dossier.router)
+    app.include_router(events.router)
 
     @app.middleware("http")
     async def add_request_id(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]

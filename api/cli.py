@@ -160,6 +160,18 @@ def _ensure_signing_key(settings: Settings) -> None:
     )
 
 
+@cli.command()
+def relay(
+    nats_url: Annotated[str | None, typer.Option(help="URL do servidor NATS (padrão: RETENCAO_RELAY_NATS_URL).")] = None,
+    stream: Annotated[str | None, typer.Option(help="Nome do stream JetStream (padrão: RETENCAO_RELAY_STREAM).")] = None,
+) -> None:
+    """Publica cada evento, em ordem, num stream NATS JetStream e grava a posição após a confirmação."""
+    from api.relay_command import run_relay_command
+
+    _configure_logging()
+    run_relay_command(Settings(), nats_url=nats_url, stream=stream)
+
+
 def _print_first_run_keys(path: Path) -> None:
     from api.auth import create_first_run_keys
 
