@@ -53,25 +53,31 @@ class JetStreamPublisher:
         self.settings = settings
         self._client: Client | None = None
         self._jetstream: JetStreamContext | None = None
+        self._closing = False
 
     async def connect(self) -> None:
         self._client = await nats.connect(
             self.settings.nats_url,
             name=f"retencao-relay-{self.settings.name}",
-            allow_reconnect=True,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=1,
+            # The relay reconnects by itself, with backoff, after any failure. nats-py 2.16 retries
+            # even the first connection max_reconnect_attempts times, so keep that at one retry.
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.2,
             connect_timeout=5,
             error_cb=self._on_error,
             disconnected_cb=self._on_disconnected,
-            reconnected_cb=self._on_reconnected,
         )
         self._jetstream = self._client.jetstream()
         logger.info("nats connected url=%s", self.settings.nats_url)
 
     async def close(self) -> None:
         if self._client is not None and not self._client.is_closed:
-            await self._client.close()
+            self._closing = True
+            try:
+                await self._client.close()
+            finally:
+                self._closing = False
         self._client = None
         self._jetstream = None
 
@@ -157,7 +163,6 @@ class JetStreamPublisher:
         logger.warning("nats error url=%s error=%r", self.settings.nats_url, error)
 
     async def _on_disconnected(self) -> None:
-        logger.warning("nats disconnected url=%s; reconnecting", self.settings.nats_url)
-
-    async def _on_reconnected(self) -> None:
-        logger.info("nats reconnected url=%s", self.settings.nats_url)
+        if self._closing:
+            return
+        logger.warning("nats disconnected url=%s", self.settings.nats_url)

@@ -169,7 +169,10 @@ def relay(
     from api.relay_command import run_relay_command
 
     _configure_logging()
-    run_relay_command(Settings(), nats_url=nats_url, stream=stream)
+    settings = Settings()
+    if not settings.is_postgres:
+        migrate_schema(settings)
+    run_relay_command(settings, nats_url=nats_url, stream=stream)
 
 
 def _print_first_run_keys(path: Path) -> None:

@@ -63,11 +63,12 @@ def write_case_in_batches(app: RetentionCases, events: int, per_save: int) -> UU
     Saving several events of one case in one call keeps the 10 000-event tests fast.
     """
     header = parse_header(copy.deepcopy(reference_case.OPEN_CASE))
-    case = RetentionCase.open(OpenCase(header=header), context())
+    writer = context()
+    case = RetentionCase.open(OpenCase(header=header), writer)
+    commands = (parse_command("attempt_contact", ATTEMPT), parse_command("add_note", {"text": "nota"}))
     pending = 1
     for index in range(1, events):
-        trigger, payload = ("attempt_contact", ATTEMPT) if index % 2 == 1 else ("add_note", {"text": "nota"})
-        case.execute(parse_command(trigger, payload), context())
+        case.execute(commands[(index + 1) % 2], writer)
         pending += 1
         if pending == per_save:
             app.save(case)
