@@ -60,6 +60,14 @@ def stream_info(stream: str) -> Any:
     return asyncio.run(_stream_info(stream))
 
 
+def stored_count(stream: str) -> int:
+    """Return how many messages ``stream`` holds; 0 before the relay created it."""
+    try:
+        return stream_info(stream).state.messages
+    except nats.js.errors.NotFoundError:
+        return 0
+
+
 async def _delete_stream(stream: str) -> None:
     client = await nats.connect(NATS_URL)
     try:

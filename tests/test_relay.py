@@ -20,7 +20,7 @@ from api.cloud_events import to_cloud_event
 from api.relay import outgoing_messages, relay_actor
 from tests.conftest import ACTORS, wait_until
 from tests.event_helpers import free_port, open_case, record_contacts
-from tests.nats_helpers import RelayThread, read_stream, relay_settings, stream_info  # noqa: F401
+from tests.nats_helpers import RelayThread, read_stream, relay_settings, stored_count, stream_info  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relay_settings")
 
@@ -38,13 +38,6 @@ def forget_positions(settings: Settings) -> None:
     else:
         with sqlite3.connect(settings.sqlite_path()) as connection:
             connection.execute("DELETE FROM relay_positions")
-
-
-def stored_count(stream: str) -> int:
-    try:
-        return stream_info(stream).state.messages
-    except NotFoundError:
-        return 0
 
 
 def test_relay_publishes_every_event_as_cloudevent(settings: Settings, store: Store, relay_settings: RelaySettings) -> None:
