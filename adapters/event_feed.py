@@ -47,13 +47,13 @@ def read_feed(
     """Return up to ``limit`` events after position ``after``, oldest first.
 
     ``topics`` keeps only events of those types. ``case_id`` keeps only one
-    case's events; it is applied while scanning, so at most ``max_scanned``
-    rows are read per call and a page may be short before the end of the feed.
+    case's events. That filter is applied while scanning, so a call reads at
+    most ``max_scanned`` rows and may return a short page before the end of the feed.
     """
     items: list[FeedItem] = []
     cursor = after
     scanned = 0
-    wanted = None if case_id is None else str(case_id)
+    expected_case = None if case_id is None else str(case_id)
     while len(items) < limit and scanned < max_scanned:
         batch_size = limit if case_id is None else SCAN_BATCH
         notifications = app.recorder.select_notifications(
@@ -62,7 +62,7 @@ def read_feed(
         for notification in notifications:
             cursor = notification.id
             scanned += 1
-            if wanted is None or str(notification.originator_id) == wanted:
+            if expected_case is None or str(notification.originator_id) == expected_case:
                 items.append(FeedItem(notification.id, app.mapper.to_domain_event(notification)))
                 if len(items) == limit:
                     break

@@ -2,7 +2,7 @@
 
 Every message carries ``Nats-Msg-Id`` (JetStream drops a second message with
 the same id inside the stream's duplicate window) and ``Retencao-Position``
-(the feed position), so the last stored message tells where publishing got to.
+(the feed position), so the last stored message shows how far publishing got.
 """
 
 import asyncio

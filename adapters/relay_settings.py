@@ -36,5 +36,5 @@ class RelaySettings(BaseSettings):
     )
     batch_size: int = Field(default=500, ge=1, le=10_000, description="Events read and published per round.")
     ack_timeout_seconds: float = Field(default=10, gt=0, description="Seconds to wait for JetStream to acknowledge a batch.")
-    max_backoff_seconds: float = Field(default=30, gt=0, description="Longest wait between retries after a failure.")
-    idle_wait_seconds: float = Field(default=5, gt=0, description="Longest wait for a store notification before reading again.")
+    max_backoff_seconds: float = Field(default=30, gt=0, description="Maximum seconds between retries after a failure.")
+    idle_wait_seconds: float = Field(default=5, gt=0, description="Maximum seconds to wait for a store notification before reading again.")

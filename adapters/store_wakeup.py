@@ -37,7 +37,7 @@ class PollingWakeup:
 class ListenWakeup:
     """Wakes when PostgreSQL delivers a notification on ``channel``.
 
-    Each instance holds its own connection. LISTEN starts before the caller's
+    Each instance uses its own connection. LISTEN starts before the caller's
     first read, so a commit between a read and the next ``wait`` is not missed:
     its notification waits in the connection.
     """

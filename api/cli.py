@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from adapters.settings import Settings
@@ -172,7 +173,12 @@ def relay(
     settings = Settings()
     if not settings.is_postgres:
         migrate_schema(settings)
-    run_relay_command(settings, nats_url=nats_url, stream=stream)
+    try:
+        run_relay_command(settings, nats_url=nats_url, stream=stream)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
+        console.print(f"[red]Configuração do relay inválida (variáveis RETENCAO_RELAY_*): {problems}[/red]")
+        raise typer.Exit(code=2) from None
 
 
 def _print_first_run_keys(path: Path) -> None:

@@ -62,8 +62,11 @@ async def stream_events(
                     sent += 1
                 if page.items:
                     last_write = time.monotonic()
+
+                # A read that moved forward may have stopped at the batch or scan limit, so read again at once.
+                progressed = page.next_after > after
                 after = page.next_after
-                if len(page.items) == STREAM_BATCH:
+                if progressed:
                     continue
 
                 remaining = heartbeat_seconds - (time.monotonic() - last_write)

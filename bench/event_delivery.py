@@ -198,7 +198,7 @@ def measure_latency(settings: Settings, store: Store, seconds: float, rate: floa
             committed = steady_writer(store, seconds, rate)
             time.sleep(1.0)
             stop.set()
-            open_case(store.app)  # wakes the SSE client so it sees the stop flag
+            open_case(store.app)  # one more event makes the SSE client check the stop flag
             for thread in threads:
                 thread.join(timeout=5)
     finally:

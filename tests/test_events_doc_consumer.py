@@ -11,8 +11,8 @@ import pytest
 from adapters.relay_settings import RelaySettings
 from adapters.settings import Settings
 from adapters.store import Store
-from tests.conftest import wait_until
-from tests.event_helpers import open_case, record_contacts
+
+from tests.event_helpers import open_case, record_contacts, wait_until
 from tests.nats_helpers import RelayThread, relay_settings, stored_count  # noqa: F401
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"

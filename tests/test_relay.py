@@ -18,8 +18,8 @@ from adapters.settings import Settings
 from adapters.store import Store
 from api.cloud_events import to_cloud_event
 from api.relay import outgoing_messages, relay_actor
-from tests.conftest import ACTORS, wait_until
-from tests.event_helpers import free_port, open_case, record_contacts
+from tests.conftest import ACTORS
+from tests.event_helpers import free_port, open_case, record_contacts, wait_until
 from tests.nats_helpers import RelayThread, read_stream, relay_settings, stored_count, stream_info  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("relay_settings")
@@ -91,7 +91,7 @@ def test_relay_restart_resumes_without_gaps_or_repeats(settings: Settings, store
     assert [event["caseversion"] for event in events] == list(range(1, 8))
 
 
-def test_relay_skips_events_already_in_stream_after_lost_position(
+def test_relay_skips_stored_events_after_lost_position(
     settings: Settings, store: Store, relay_settings: RelaySettings
 ) -> None:
     # A duplicate window this short expires before the restart, so only the stream check prevents repeats.
