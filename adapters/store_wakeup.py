@@ -10,6 +10,7 @@ import asyncio
 import logging
 from types import TracebackType
 
+import anyio
 import psycopg
 from psycopg import sql
 
@@ -56,7 +57,9 @@ class ListenWakeup:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if self._connection is not None:
-            await self._connection.close()
+            # A client that disconnects cancels the stream; the shield lets the close finish anyway.
+            with anyio.CancelScope(shield=True):
+                await self._connection.close()
             self._connection = None
 
     async def wait(self, timeout: float) -> bool:

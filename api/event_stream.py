@@ -8,7 +8,7 @@ received, missing none and receiving none twice.
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from uuid import UUID
 
 from anyio import to_thread
@@ -27,6 +27,10 @@ STREAM_BATCH = 200
 # Milliseconds a client waits before reconnecting, sent as the SSE ``retry`` field.
 RECONNECT_MILLISECONDS = 2000
 
+# Longest idle wait between checks that the client is still connected. Under ASGI 2.4 servers
+# Starlette notices a disconnect only on the next write, which would keep the LISTEN connection open.
+DISCONNECT_CHECK_SECONDS = 1.0
+
 
 def format_message(position: int, event_type: str, payload: dict) -> str:  # type: ignore[type-arg]
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
@@ -42,6 +46,7 @@ async def stream_events(
     topics: Sequence[str],
     case_id: UUID | None,
     heartbeat_seconds: float,
+    is_disconnected: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """Yield SSE messages for every event after ``after``, then wait for new ones until the client leaves."""
     channel = getattr(store.app.recorder, "channel_name", None)
@@ -70,7 +75,9 @@ async def stream_events(
                     continue
 
                 remaining = heartbeat_seconds - (time.monotonic() - last_write)
-                if remaining <= 0 or not await wakeup.wait(remaining):
+                if remaining <= 0 or not await wakeup.wait(min(remaining, DISCONNECT_CHECK_SECONDS)):
+                    if await is_disconnected():
+                        return
                     if time.monotonic() - last_write >= heartbeat_seconds:
                         yield ": heartbeat\n\n"
                         last_write = time.monotonic()

@@ -4,12 +4,13 @@ import threading
 import time
 
 import httpx
+import psycopg
 import pytest
 
 from adapters.settings import Settings
 from adapters.store import Store
 from tests.conftest import auth
-from tests.event_helpers import SseReader, live_server, open_case, record_contacts
+from tests.event_helpers import SseReader, live_server, open_case, record_contacts, wait_until
 
 TIMEOUT = httpx.Timeout(10.0)
 
@@ -95,6 +96,8 @@ def test_stream_rejects_invalid_last_event_id(settings: Settings, store: Store) 
 def test_stream_on_postgres_wakes_on_notification(settings: Settings, store: Store) -> None:
     case_id = open_case(store.app)
     reader = SseReader()
+    # The case list projection keeps a LISTEN connection of its own.
+    listening_before = listening_connections(settings)
 
     with live_server(settings, store) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as client:
         # With a 60 s heartbeat the stream only wakes early on a LISTEN/NOTIFY notification.
@@ -104,6 +107,20 @@ def test_stream_on_postgres_wakes_on_notification(settings: Settings, store: Sto
             record_contacts(store.app, case_id, 1)
             reader.read(response, count=2, timeout=5)
             elapsed = time.monotonic() - started
+            listening_during = listening_connections(settings)
+
+        # The stream's LISTEN connection closes once the client has gone.
+        assert wait_until(lambda: listening_connections(settings) == listening_before, timeout=5)
+        assert listening_during == listening_before + 1
 
     assert len(reader.messages) == 2
     assert elapsed < 2
+
+
+def listening_connections(settings: Settings) -> int:
+    with psycopg.connect(settings.database_url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%%'"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -67,6 +67,7 @@ def stream(
         topics,
         case_id,
         heartbeat,
+        request.is_disconnected,
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(messages, media_type="text/event-stream", headers=headers)
