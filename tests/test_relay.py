@@ -1,12 +1,18 @@
 """The NATS JetStream relay against a real NATS server, on SQLite and PostgreSQL."""
 
 import asyncio
+import json
 import logging
+import socket
 import sqlite3
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import nats
 import psycopg
-
 import pytest
 from nats.js.errors import NotFoundError
 
@@ -29,6 +35,14 @@ def positions_of(settings: Settings) -> PostgresRelayPositions | SQLiteRelayPosi
     if settings.is_postgres:
         return PostgresRelayPositions(settings.database_url)
     return SQLiteRelayPositions(settings.sqlite_path())
+
+
+def recorded_position(settings: Settings, relay_name: str) -> int:
+    positions = positions_of(settings)
+    try:
+        return positions.load(relay_name)
+    finally:
+        positions.close()
 
 
 def forget_positions(settings: Settings) -> None:
@@ -154,3 +168,64 @@ def _stream_exists(stream: str) -> bool:
         return True
     except NotFoundError:
         return False
+
+
+@contextmanager
+def private_nats_server(port: int, store_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a JetStream-enabled nats-server of this test's own on ``port``."""
+    process = subprocess.Popen(
+        ["nats-server", "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: _port_open(port), timeout=10), "private nats-server did not start"
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_relay_resumes_after_nats_restart(
+    settings: Settings, store: Store, relay_settings: RelaySettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    private = relay_settings.model_copy(update={"nats_url": f"nats://127.0.0.1:{port}"})
+    positions = positions_of(settings)
+    positions.create_table()
+    positions.close()
+    case_id = open_case(store.app)
+    record_contacts(store.app, case_id, 2)
+
+    with caplog.at_level(logging.WARNING, logger="api.relay"), RelayThread(settings, private):
+        with private_nats_server(port, tmp_path / "nats"):
+            assert wait_until(lambda: recorded_position(settings, private.name) == 3, timeout=10)
+
+        # Events written while NATS is down wait in the store.
+        record_contacts(store.app, case_id, 3)
+        assert wait_until(lambda: any("relay failed" in r.getMessage() for r in caplog.records), timeout=10)
+
+        with private_nats_server(port, tmp_path / "nats"):
+            assert wait_until(lambda: recorded_position(settings, private.name) == 6, timeout=15)
+            versions = asyncio.run(_caseversions(private))
+
+    assert versions == list(range(1, 7))
+
+
+async def _caseversions(relay: RelaySettings) -> list[int]:
+    client = await nats.connect(relay.nats_url)
+    try:
+        jetstream = client.jetstream()
+        info = await jetstream.stream_info(relay.stream)
+        found = []
+        for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+            message = await jetstream.get_msg(relay.stream, seq=sequence)
+            found.append(json.loads(message.data)["caseversion"])
+        return found
+    finally:
+        await client.close()
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
