@@ -2,8 +2,10 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.catalog import Role
 
 
 class RelaySettings(BaseSettings):
@@ -38,3 +40,13 @@ class RelaySettings(BaseSettings):
     ack_timeout_seconds: float = Field(default=10, gt=0, description="Seconds to wait for JetStream to acknowledge a batch.")
     max_backoff_seconds: float = Field(default=30, gt=0, description="Maximum seconds between retries after a failure.")
     idle_wait_seconds: float = Field(default=5, gt=0, description="Maximum seconds to wait for a store notification before reading again.")
+
+    @field_validator("roles")
+    @classmethod
+    def check_roles(cls, value: str) -> str:
+        known = {role.value for role in Role}
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [part for part in parts if part not in known]
+        if not parts or unknown:
+            raise ValueError(f"invalid roles {unknown or value!r}; use a comma-separated list of {sorted(known)}")
+        return value
