@@ -47,8 +47,12 @@ async def stream_events(
     case_id: UUID | None,
     heartbeat_seconds: float,
     is_disconnected: Callable[[], Awaitable[bool]],
+    max_events: int | None = None,
 ) -> AsyncIterator[str]:
-    """Yield SSE messages for every event after ``after``, then wait for new ones until the client leaves."""
+    """Yield SSE messages for every event after ``after``, then wait for new ones.
+
+    The stream ends when the client leaves or, with ``max_events``, after that many events.
+    """
     channel = getattr(store.app.recorder, "channel_name", None)
     logger.info("event stream opened actor=%s after=%d", actor.actor_id, after)
     sent = 0
@@ -65,6 +69,9 @@ async def stream_events(
                     cloud_event = to_cloud_event(item, actor)
                     yield format_message(item.position, cloud_event["type"], cloud_event)
                     sent += 1
+                    if sent == max_events:
+                        after = item.position
+                        return
                 if page.items:
                     last_write = time.monotonic()
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.settings import Settings
 from adapters.store import Store
-from tests.conftest import auth
+from tests.conftest import Api, auth
 from tests.event_helpers import SseReader, live_server, open_case, record_contacts, wait_until
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -124,3 +124,14 @@ def listening_connections(settings: Settings) -> int:
         ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def test_stream_ends_after_limit(api: Api) -> None:
+    case_id = open_case(api.store.app)
+    record_contacts(api.store.app, case_id, 3)
+
+    response = api.client.get("/v1/events/stream", params={"after": 1, "limit": 2}, headers=auth("service"))
+
+    ids = [line.removeprefix("id: ") for line in response.text.splitlines() if line.startswith("id: ")]
+    assert response.status_code == 200
+    assert ids == ["2", "3"]

@@ -51,6 +51,7 @@ def stream(
     types: Annotated[str | None, Query(max_length=2000, description=TYPES_HELP)] = None,
     case_id: Annotated[UUID | None, Query(description="Só eventos deste caso.")] = None,
     heartbeat: Annotated[float, Query(ge=0.5, le=300, description="Segundos sem eventos até um comentário de heartbeat.")] = 15,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="Encerra o stream depois de enviar tantos eventos.")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Recupera os eventos depois de `Last-Event-ID` (ou `after`) e segue enviando os novos."""
@@ -68,6 +69,7 @@ def stream(
         case_id,
         heartbeat,
         request.is_disconnected,
+        limit,
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(messages, media_type="text/event-stream", headers=headers)
