@@ -140,6 +140,7 @@ def start_relay_process(settings: Settings, relay: RelaySettings, log: Path) -> 
     env = {
         **os.environ,
         "RETENCAO_DATABASE_URL": settings.database_url,
+        "RETENCAO_MASTER_KEY_FILE": str(settings.master_key_file),
         "RETENCAO_RELAY_NAME": relay.name,
         "RETENCAO_RELAY_STREAM": relay.stream,
         "RETENCAO_RELAY_SUBJECT_PREFIX": relay.subject_prefix,
@@ -310,7 +311,11 @@ def main() -> None:
     args = parser.parse_args()
 
     with scratch_database() as database_url:
-        settings = Settings(database_url=database_url, api_keys_file=ROOT / "var" / "bench-keys.json")
+        settings = Settings(
+            database_url=database_url,
+            api_keys_file=ROOT / "var" / "bench-keys.json",
+            master_key_file=ROOT / "var" / "bench-master-keys.json",
+        )
         migrate(settings)
         store = open_store(settings)
         log = ROOT / "var" / "bench-relay.log"

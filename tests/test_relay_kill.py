@@ -37,7 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # Snapshots every few events would make writing 10 000 events several times slower.
-    return Settings(database_url=database_url, api_keys_file=tmp_path / "keys.json", snapshot_interval=1000)
+    return Settings(
+        database_url=database_url,
+        api_keys_file=tmp_path / "keys.json",
+        master_key_file=tmp_path / "master-keys.json",
+        snapshot_interval=1000,
+    )
 
 
 def paced_writer(store: Store, cases: list[UUID], enough_kills: threading.Event) -> None:
@@ -59,6 +64,7 @@ def start_relay(settings: Settings, relay: RelaySettings, log: Path) -> subproce
     env = {
         **os.environ,
         "RETENCAO_DATABASE_URL": settings.database_url,
+        "RETENCAO_MASTER_KEY_FILE": str(settings.master_key_file),
         "RETENCAO_RELAY_NATS_URL": relay.nats_url,
         "RETENCAO_RELAY_NAME": relay.name,
         "RETENCAO_RELAY_STREAM": relay.stream,
@@ -131,6 +137,9 @@ def test_relay_killed_repeatedly_publishes_each_event_once(
     assert len(set(ids)) == TOTAL_EVENTS, context
     assert set(ids) == {event_id(n.originator_id, n.originator_version) for n in committed}, context
     assert [message.headers["Nats-Msg-Id"] for message in messages] == ids
+
+    # The relay process decoded the sealed personal data with the same keys, then masked the CPF.
+    assert messages[0].event["data"]["data"]["header"]["provider"]["cpf"] == "***.147.306-**"
 
     positions = [message.event["position"] for message in messages]
     assert positions == sorted(positions), context
