@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Recording
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Recording, project_aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from adapters.case_cache import CaseCache
 from adapters.master_keys import load_master_keys
 from adapters.personal_data_mapper import PersonalDataMapper
 from adapters.recorders import IdempotencyRecord
@@ -87,6 +88,7 @@ class RetentionCases(Application):
             load_master_keys(settings, create=True)
             self.key_store.create_tables()
         self.mapper.key_store = self.key_store  # type: ignore[attr-defined]
+        self.case_cache = CaseCache(settings.case_cache_size, max_age_seconds=settings.subject_key_cache_seconds)
 
     def construct_transcoder(self) -> Transcoder:
         return DomainTranscoder()
@@ -97,6 +99,15 @@ class RetentionCases(Application):
     # Reading
 
     def get_case(self, case_id: UUID, version: int | None = None) -> RetentionCase:
+        """Load the case, at its latest version unless ``version`` is given; the caller may mutate it."""
+        if version is None:
+            cached = self.case_cache.copy_of(case_id)
+            if cached is not None:
+                # Apply what was stored after the cached version, by any process.
+                newer = list(self.events.get(case_id, gt=cached.version))
+                # The cached case holds personal fields decrypted with keys an erasure destroys, so reload it.
+                if not any(isinstance(event, RetentionCase.PersonalDataErased) for event in newer):
+                    return project_aggregate(cached, newer)
         try:
             return self.repository.get(case_id, version=version)
         except AggregateNotFoundError:
@@ -207,6 +218,7 @@ class RetentionCases(Application):
                 return replay
             current = self.get_case(case.id).version
             raise _stale(case.id, base_version, current) from None
+        self.case_cache.put(case)
         return CommandResult(status_code=status_code, body=body, headers=headers)
 
     def _replay(self, context: CommandContext, idempotent: IdempotentRequest | None) -> CommandResult | None:

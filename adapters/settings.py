@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     snapshot_interval: int = Field(default=50, ge=2, description="Events between snapshots of a case.")
+    case_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Recently saved cases each API process keeps in memory, each for at most "
+        "subject_key_cache_seconds; 0 turns the cache off.",
+    )
     max_body_bytes: int = Field(default=256_000, description="Largest accepted request body, in bytes.")
     projection_poll_seconds: float = Field(
         default=0.2, gt=0, description="How often the case list projection polls an SQLite store."

@@ -1,0 +1,172 @@
+"""The in-memory case cache: commands always see every stored event, on SQLite and PostgreSQL."""
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+
+from adapters.application import RetentionCases
+from adapters.case_cache import CaseCache
+from adapters.lgpd import erase_subject
+from adapters.settings import Settings
+from adapters.store import Store
+from api import reference_case
+from domain.actor import CommandContext
+from domain.commands import AddNote, OpenCase, parse_header
+from domain.errors import VersionConflict
+from domain.identifiers import parse_cpf
+from domain.personal_data import ERASED
+from domain.retention_case import RetentionCase
+from tests.conftest import ACTORS
+
+
+def _context() -> CommandContext:
+    return CommandContext(actor=ACTORS["agent"], correlation_id=str(uuid.uuid4()), now=datetime.now(timezone.utc))
+
+
+def _render(case: RetentionCase) -> tuple[int, dict[str, str], dict[str, str]]:
+    return 200, {"id": str(case.id)}, {"ETag": f'"{case.version}"'}
+
+
+def _open(app: RetentionCases) -> uuid.UUID:
+    result = app.open_case(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context(), _render)
+    return uuid.UUID(result.body["id"])
+
+
+def _note(app: RetentionCases, case_id: uuid.UUID, text: str, expected_version: int | None = None) -> None:
+    app.execute(case_id, AddNote(text=text), _context(), _render, expected_version=expected_version)
+
+
+def test_cache_keeps_saved_case(store: Store) -> None:
+    app = store.app
+    case_id = _open(app)
+    _note(app, case_id, "primeira")
+
+    cached = app.case_cache.copy_of(case_id)
+
+    assert cached is not None
+    assert cached.version == 2
+    assert [note.text for note in cached.notes] == ["primeira"]
+
+
+def test_cached_copies_are_independent(store: Store) -> None:
+    app = store.app
+    case_id = _open(app)
+    _note(app, case_id, "primeira")
+
+    first = app.get_case(case_id)
+    first.add_note(AddNote(text="não salva"), _context())
+    second = app.get_case(case_id)
+
+    assert second.version == 2
+    assert [note.text for note in second.notes] == ["primeira"]
+
+
+@pytest.fixture
+def other_process(settings: Settings, store: Store) -> Iterator[RetentionCases]:
+    """A second application on the same database, as another API process would have."""
+    other = RetentionCases(settings)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def test_cached_case_sees_other_process_writes(store: Store, other_process: RetentionCases) -> None:
+    local = store.app
+    case_id = _open(local)
+    _note(local, case_id, "daqui")
+    _note(other_process, case_id, "de outro processo")
+
+    case = local.get_case(case_id)
+    _note(local, case_id, "daqui de novo", expected_version=3)
+
+    assert case.version == 3
+    assert [note.text for note in case.notes] == ["daqui", "de outro processo"]
+    assert [note.text for note in local.get_case(case_id).notes] == ["daqui", "de outro processo", "daqui de novo"]
+
+
+def test_stale_cache_still_rejects_old_version(store: Store, other_process: RetentionCases) -> None:
+    local = store.app
+    case_id = _open(local)
+    _note(local, case_id, "daqui")
+    _note(other_process, case_id, "de outro processo")
+
+    with pytest.raises(VersionConflict):
+        _note(local, case_id, "atrasada", expected_version=2)
+
+    assert local.get_case(case_id).version == 3
+
+
+def test_erasure_reaches_cached_case(store: Store) -> None:
+    app = store.app
+    case_id = _open(app)
+    _note(app, case_id, "primeira")
+    assert app.case_cache.copy_of(case_id) is not None
+    dpo = CommandContext(actor=ACTORS["dpo"], correlation_id=str(uuid.uuid4()), now=datetime.now(timezone.utc))
+
+    erase_subject(app, parse_cpf(reference_case.OPEN_CASE["provider"]["cpf"]), "LGPD art. 18, VI", "protocolo 1", dpo)
+    case = app.get_case(case_id)
+
+    assert case.personal_data_erased_at is not None
+    assert case.header.provider.cpf == ERASED
+    assert case.header.provider.dentist_name == ERASED
+    assert [note.text for note in case.notes] == [ERASED]
+
+
+def test_cache_entry_expires() -> None:
+    cache = CaseCache(max_size=10, max_age_seconds=0.01)
+    case = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
+    case.collect_events()
+    cache.put(case)
+
+    time.sleep(0.02)
+
+    assert cache.copy_of(case.id) is None
+    assert len(cache) == 0
+
+
+def test_cache_evicts_least_recently_used() -> None:
+    cache = CaseCache(max_size=2, max_age_seconds=60)
+    cases = [RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context()) for _ in range(3)]
+    for case in cases:
+        case.collect_events()
+
+    cache.put(cases[0])
+    cache.put(cases[1])
+    assert cache.copy_of(cases[0].id) is not None
+    cache.put(cases[2])
+
+    assert len(cache) == 2
+    assert cache.copy_of(cases[1].id) is None
+    assert cache.copy_of(cases[0].id) is not None
+
+
+def test_cache_keeps_newer_version() -> None:
+    cache = CaseCache(max_size=10, max_age_seconds=60)
+    older = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
+    older.collect_events()
+    cache.put(older)
+    newer = cache.copy_of(older.id)
+    assert newer is not None
+    newer.add_note(AddNote(text="nova"), _context())
+    newer.collect_events()
+    cache.put(newer)
+
+    cache.put(older)
+    stored = cache.copy_of(older.id)
+
+    assert stored is not None
+    assert stored.version == 2
+
+
+def test_cache_of_size_zero_keeps_nothing() -> None:
+    cache = CaseCache(max_size=0, max_age_seconds=60)
+    case = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
+    case.collect_events()
+
+    cache.put(case)
+
+    assert cache.copy_of(case.id) is None
