@@ -146,7 +146,8 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
 
     def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
-        with self.datastore.transaction(commit=False) as curs:
+        # Pool connections are in autocommit mode, so the single SELECT needs no BEGIN and ROLLBACK.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
                 f"SELECT * FROM {self.idempotency_table} "  # type: ignore[arg-type]
                 "WHERE actor_id=%s AND idempotency_key=%s",
