@@ -4,15 +4,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.settings import Settings
 from adapters.store import Store, open_store
 from api.auth import KeyRing
-from api.context import correlation_id
 from api.jwt_auth import JwtVerifier
-from api.middleware import RequestGuard
+from api.middleware import RequestGuard, RequestId
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter
 from api.routes import audit, cases, commands, dossier, events, lgpd, reference
@@ -70,13 +69,8 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     app.include_router(dossier.router)
     app.include_router(events.router)
 
-    @app.middleware("http")
-    async def add_request_id(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-        request.state.correlation_id = correlation_id(request)
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.correlation_id
-        return response
-
+    # Each add_middleware wraps the previous ones, so RequestGuard runs first.
+    app.add_middleware(RequestId)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_allow_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_allow_origins, allow_methods=["GET", "POST"],

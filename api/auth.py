@@ -7,6 +7,7 @@ the plain keys so the command line can show them once.
 from pathlib import Path
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from api.api_keys import KeyEntry, KeyRing, create_key, hash_key
 from api.jwt_auth import InvalidToken, looks_like_jwt
@@ -36,8 +37,14 @@ def create_first_run_keys(path: Path) -> list[tuple[str, str, list[Role], str]]:
     return created
 
 
-def current_actor(request: Request) -> Actor:
-    """FastAPI dependency: the actor behind ``Authorization: Bearer <API key or JWT>``."""
+async def current_actor(request: Request) -> Actor:
+    """FastAPI dependency: the actor behind ``Authorization: Bearer <API key or JWT>``.
+
+    It is a coroutine, so an API key is checked on the event loop without a
+    hop to a worker thread: that check hashes the key and compares it in
+    memory. A JWT is verified in a worker thread because fetching the JWKS
+    from a URL blocks.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
@@ -46,7 +53,7 @@ def current_actor(request: Request) -> Actor:
     verifier = getattr(request.app.state, "jwt", None)
     if verifier is not None and looks_like_jwt(credential):
         try:
-            subject, actor = verifier.verify(credential)
+            subject, actor = await run_in_threadpool(verifier.verify, credential)
         except InvalidToken as error:
             _limit(request, f"address:{_client_address(request)}")
             raise _unauthenticated(str(error)) from None

@@ -3,9 +3,37 @@
 import json
 from typing import Any
 
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.context import correlation_id
 from api.problems import PROBLEM_JSON, TITLES
+
+
+class RequestId:
+    """Store the request's correlation id in ``request.state`` and send it back in ``X-Request-ID``.
+
+    Plain ASGI rather than ``@app.middleware("http")``, which runs every
+    request through an extra task and memory streams.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = correlation_id(Request(scope))
+        scope.setdefault("state", {})["correlation_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
 
 
 class RequestGuard:
