@@ -4,6 +4,12 @@ Commands are executed with optimistic concurrency. With an expected
 version (``If-Match``) a stale case is rejected. Without one, a write that
 loses a race is retried on the fresh case a few times, so the workflow rules
 are checked against the state the events are appended to.
+
+A request with an ``Idempotency-Key`` saves its response in the events'
+transaction. The stored response is looked up only when the command fails
+or that insert conflicts. A retry of a request that succeeded always takes
+one of those paths, because the case has moved on or the key is taken, so
+the successful first attempt costs no extra query.
 """
 
 import hashlib
@@ -140,10 +146,10 @@ class RetentionCases(Application):
         render: Renderer,
         idempotent: IdempotentRequest | None = None,
     ) -> CommandResult:
-        replay = self._replay(context, idempotent)
-        if replay is not None:
-            return replay
-        case = RetentionCase.open(command, context)
+        try:
+            case = RetentionCase.open(command, context)
+        except DomainError as error:
+            return self._replay_or_raise(context, idempotent, error)
         result = self._save(case, context, render, idempotent, base_version=0)
         logger.info("case opened case_id=%s actor=%s correlation_id=%s", case.id, context.actor.actor_id, context.correlation_id)
         return result
@@ -157,15 +163,16 @@ class RetentionCases(Application):
         expected_version: int | None = None,
         idempotent: IdempotentRequest | None = None,
     ) -> CommandResult:
-        replay = self._replay(context, idempotent)
-        if replay is not None:
-            return replay
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
-            case = self.get_case(case_id)
-            if expected_version is not None and case.version != expected_version:
-                raise _stale(case_id, expected_version, case.version)
-            base_version = case.version
-            case.execute(command, context)
+            try:
+                case = self.get_case(case_id)
+                if expected_version is not None and case.version != expected_version:
+                    raise _stale(case_id, expected_version, case.version)
+                base_version = case.version
+                case.execute(command, context)
+            except DomainError as error:
+                # A retry of a request that succeeded finds the case already changed by it.
+                return self._replay_or_raise(context, idempotent, error)
             try:
                 result = self._save(case, context, render, idempotent, base_version)
             except VersionConflict:
@@ -220,6 +227,15 @@ class RetentionCases(Application):
             raise _stale(case.id, base_version, current) from None
         self.case_cache.put(case)
         return CommandResult(status_code=status_code, body=body, headers=headers)
+
+    def _replay_or_raise(
+        self, context: CommandContext, idempotent: IdempotentRequest | None, error: DomainError
+    ) -> CommandResult:
+        """Return the recorded response to this request if it already succeeded, else raise ``error``."""
+        replay = self._replay(context, idempotent)
+        if replay is None:
+            raise error
+        return replay
 
     def _replay(self, context: CommandContext, idempotent: IdempotentRequest | None) -> CommandResult | None:
         if idempotent is None:
