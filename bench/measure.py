@@ -31,6 +31,11 @@ class Measurement:
     operations: int
     seconds: float
     latencies_ms: tuple[float, ...]
+    cpu_seconds: float
+
+    @property
+    def cpu_ms_per_operation(self) -> float:
+        return self.cpu_seconds * 1000 / self.operations
 
     @property
     def per_second(self) -> float:
@@ -59,8 +64,13 @@ def run_clients(
     operations_per_client: int,
     warmup_per_client: int,
     max_seconds: float,
+    cpu_clock: Callable[[], float] = time.process_time,
 ) -> Measurement:
-    """Run ``clients`` threads of ``make_client(index)`` and measure their operations."""
+    """Run ``clients`` threads of ``make_client(index)`` and measure their operations.
+
+    ``cpu_clock`` returns the CPU seconds used so far by the process doing
+    the work: by default this one, for a server the server's.
+    """
     workers: list[Client] = []
     try:
         for index in range(clients):
@@ -104,10 +114,12 @@ def run_clients(
     try:
         start_line.wait()
         started = time.perf_counter()
+        cpu_started = cpu_clock()
         deadline.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        cpu_used = cpu_clock() - cpu_started
     finally:
         deadline.cancel()
         stop.set()
@@ -122,4 +134,11 @@ def run_clients(
     samples = tuple(sample for client_samples in latencies for sample in client_samples)
     if not samples:
         raise RuntimeError(f"no {target} operation finished within {max_seconds} s")
-    return Measurement(target=target, clients=clients, operations=len(samples), seconds=elapsed, latencies_ms=samples)
+    return Measurement(
+        target=target,
+        clients=clients,
+        operations=len(samples),
+        seconds=elapsed,
+        latencies_ms=samples,
+        cpu_seconds=cpu_used,
+    )
