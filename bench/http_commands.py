@@ -55,6 +55,7 @@ ADMIN_URL = os.environ.get("RETENCAO_BENCH_POSTGRES_URL", "postgresql://postgres
 TARGET_RATIO = 0.5
 TARGETS = ("http", "library", "raw")
 PROJECTION_WAIT_SECONDS = 60.0
+RATE_LIMIT_PER_MINUTE = 10_000_000
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -92,7 +93,14 @@ def run_all(
     args: argparse.Namespace, database_url: str, workdir: Path
 ) -> tuple[dict[tuple[str, int], list[Measurement]], dict[str, int], list[float]]:
     """Run every round; return the measurements by (target, clients), event sizes and projection lags."""
-    settings = Settings(database_url=database_url, api_keys_file=workdir / "api-keys.json")
+    settings = Settings(
+        database_url=database_url,
+        api_keys_file=workdir / "api-keys.json",
+        master_key_file=workdir / "master-keys.json",
+        # One credential sends every request here, so the per-credential limit must not throttle it.
+        rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
+        rate_limit_burst=RATE_LIMIT_PER_MINUTE,
+    )
     migrate(settings)
     create_raw_table(database_url)
     case_count = max(args.levels) * args.cases_per_client

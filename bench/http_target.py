@@ -56,7 +56,10 @@ class ApiServer:
             **os.environ,
             "RETENCAO_DATABASE_URL": self.settings.database_url,
             "RETENCAO_API_KEYS_FILE": str(keys_file),
+            "RETENCAO_MASTER_KEY_FILE": str(self.settings.master_key_file),
             "RETENCAO_SNAPSHOT_INTERVAL": str(self.settings.snapshot_interval),
+            "RETENCAO_RATE_LIMIT_PER_MINUTE": str(self.settings.rate_limit_per_minute),
+            "RETENCAO_RATE_LIMIT_BURST": str(self.settings.rate_limit_burst),
         }
         command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log_path.open("wb") as log:
