@@ -5,7 +5,8 @@ on a cached case, ``RetentionCases.get_case`` applies every event stored
 after the cached version, by this process or any other, and saving still
 fails if another writer appended first. Each cached case is one this
 process committed. Nothing mutates it afterwards, because readers get a
-deep copy.
+copy: new lists over the same immutable items when every attribute is an
+immutable value or a list of them, as the aggregate's are, else a deep copy.
 
 Cached cases hold the dentist's personal fields decrypted. An erasure
 appends ``PersonalDataErased`` to each of the dentist's cases, and
@@ -16,12 +17,20 @@ erased data no longer than it could decrypt it.
 """
 
 import copy
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from domain.retention_case import RetentionCase
+
+
+_IMMUTABLE_TYPES = (str, bytes, int, float, bool, type(None), date, Decimal, UUID, Enum)
 
 
 class CaseCache:
@@ -30,21 +39,21 @@ class CaseCache:
     def __init__(self, max_size: int, max_age_seconds: float) -> None:
         self.max_size = max_size
         self.max_age_seconds = max_age_seconds
-        self._cases: OrderedDict[UUID, tuple[float, RetentionCase]] = OrderedDict()
+        self._cases: OrderedDict[UUID, tuple[float, RetentionCase, bool]] = OrderedDict()
         self._lock = threading.Lock()
 
     def copy_of(self, case_id: UUID) -> RetentionCase | None:
-        """Return a private copy of the cached case, or None when it is not cached."""
+        """Return a private copy of the cached case, or None when it is not cached or has expired."""
         with self._lock:
             entry = self._cases.get(case_id)
             if entry is None:
                 return None
-            saved_at, cached = entry
+            saved_at, cached, lists_only = entry
             if time.monotonic() - saved_at > self.max_age_seconds:
                 del self._cases[case_id]
                 return None
             self._cases.move_to_end(case_id)
-        return copy.deepcopy(cached)
+        return _copy_lists(cached) if lists_only else copy.deepcopy(cached)
 
     def put(self, case: RetentionCase) -> None:
         """Keep ``case``, just committed, unless a newer version of it is already kept."""
@@ -54,10 +63,37 @@ class CaseCache:
             stored = self._cases.get(case.id)
             if stored is not None and stored[1].version > case.version:
                 return
-            self._cases[case.id] = (time.monotonic(), case)
+            self._cases[case.id] = (time.monotonic(), case, _only_lists_are_mutable(case))
             self._cases.move_to_end(case.id)
             while len(self._cases) > self.max_size:
                 self._cases.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._cases)
+
+
+def _copy_lists(case: RetentionCase) -> RetentionCase:
+    """Return a copy of ``case`` with new lists, sharing the immutable values with it."""
+    clone = copy.copy(case)
+    for name, value in vars(case).items():
+        if type(value) is list:
+            vars(clone)[name] = list(value)
+    return clone
+
+
+def _only_lists_are_mutable(case: RetentionCase) -> bool:
+    """Tell whether every attribute of ``case`` is immutable or a list of immutable items."""
+    return all(
+        _is_immutable(value) or (type(value) is list and all(_is_immutable(item) for item in value))
+        for value in vars(case).values()
+    )
+
+
+def _is_immutable(value: Any) -> bool:
+    if isinstance(value, _IMMUTABLE_TYPES):
+        return True
+    if type(value) in (tuple, frozenset):
+        return all(_is_immutable(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return all(_is_immutable(getattr(value, field.name)) for field in dataclasses.fields(value))
+    return False

@@ -35,6 +35,13 @@ def _open(app: RetentionCases) -> uuid.UUID:
     return uuid.UUID(result.body["id"])
 
 
+def _saved_case() -> RetentionCase:
+    """Return a new case as it is after saving: opened, with no pending events."""
+    case = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
+    case.collect_events()
+    return case
+
+
 def _note(app: RetentionCases, case_id: uuid.UUID, text: str, expected_version: int | None = None) -> None:
     app.execute(case_id, AddNote(text=text), _context(), _render, expected_version=expected_version)
 
@@ -118,8 +125,7 @@ def test_erasure_reaches_cached_case(store: Store) -> None:
 
 def test_cache_entry_expires() -> None:
     cache = CaseCache(max_size=10, max_age_seconds=0.01)
-    case = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
-    case.collect_events()
+    case = _saved_case()
     cache.put(case)
 
     time.sleep(0.02)
@@ -130,9 +136,7 @@ def test_cache_entry_expires() -> None:
 
 def test_cache_evicts_least_recently_used() -> None:
     cache = CaseCache(max_size=2, max_age_seconds=60)
-    cases = [RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context()) for _ in range(3)]
-    for case in cases:
-        case.collect_events()
+    cases = [_saved_case() for _ in range(3)]
 
     cache.put(cases[0])
     cache.put(cases[1])
@@ -146,8 +150,7 @@ def test_cache_evicts_least_recently_used() -> None:
 
 def test_cache_keeps_newer_version() -> None:
     cache = CaseCache(max_size=10, max_age_seconds=60)
-    older = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
-    older.collect_events()
+    older = _saved_case()
     cache.put(older)
     newer = cache.copy_of(older.id)
     assert newer is not None
@@ -162,10 +165,40 @@ def test_cache_keeps_newer_version() -> None:
     assert stored.version == 2
 
 
+def test_copy_has_own_pending_events() -> None:
+    cache = CaseCache(max_size=10, max_age_seconds=60)
+    case = _saved_case()
+    cache.put(case)
+
+    first = cache.copy_of(case.id)
+    assert first is not None
+    first.add_note(AddNote(text="não salva"), _context())
+    second = cache.copy_of(case.id)
+
+    assert second is not None
+    assert second.version == 1
+    assert second.notes == []
+    assert second.collect_events() == []
+
+
+def test_mutable_attribute_gets_deep_copy() -> None:
+    cache = CaseCache(max_size=10, max_age_seconds=60)
+    case = _saved_case()
+    case.tags = {"origem": ["telefone"]}  # type: ignore[attr-defined]
+    cache.put(case)
+
+    first = cache.copy_of(case.id)
+    assert first is not None
+    first.tags["origem"].append("whatsapp")  # type: ignore[attr-defined]
+    second = cache.copy_of(case.id)
+
+    assert second is not None
+    assert second.tags == {"origem": ["telefone"]}  # type: ignore[attr-defined]
+
+
 def test_cache_of_size_zero_keeps_nothing() -> None:
     cache = CaseCache(max_size=0, max_age_seconds=60)
-    case = RetentionCase.open(OpenCase(header=parse_header(reference_case.OPEN_CASE)), _context())
-    case.collect_events()
+    case = _saved_case()
 
     cache.put(case)
 
