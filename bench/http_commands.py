@@ -97,6 +97,7 @@ def run_all(
         database_url=database_url,
         api_keys_file=workdir / "api-keys.json",
         master_key_file=workdir / "master-keys.json",
+        audit_signing_key_file=workdir / "audit-signing-key.pem",
         # One credential sends every request here, so the per-credential limit must not throttle it.
         rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
         rate_limit_burst=RATE_LIMIT_PER_MINUTE,

@@ -57,6 +57,7 @@ class ApiServer:
             "RETENCAO_DATABASE_URL": self.settings.database_url,
             "RETENCAO_API_KEYS_FILE": str(keys_file),
             "RETENCAO_MASTER_KEY_FILE": str(self.settings.master_key_file),
+            "RETENCAO_AUDIT_SIGNING_KEY_FILE": str(self.settings.audit_signing_key_file),
             "RETENCAO_SNAPSHOT_INTERVAL": str(self.settings.snapshot_interval),
             "RETENCAO_RATE_LIMIT_PER_MINUTE": str(self.settings.rate_limit_per_minute),
             "RETENCAO_RATE_LIMIT_BURST": str(self.settings.rate_limit_burst),
