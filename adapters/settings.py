@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     audit_checkpoint_interval: int = Field(
         default=10, ge=1, description="Events between automatic signed checkpoints of the audit chain."
     )
+    projection_batch_size: int = Field(
+        default=500, ge=1, le=50_000, description="Events a projection worker applies per transaction."
+    )
 
     master_key_file: Path = Field(
         default=Path("var/master-keys.json"),

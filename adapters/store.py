@@ -1,4 +1,4 @@
-"""Builds the running system from settings: the application, its read model and their tables."""
+"""Builds the running system from settings: the application, its read models and their tables."""
 
 import logging
 from dataclasses import dataclass
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from adapters.access_log import AccessLog
 from adapters.application import RetentionCases
 from adapters.audit_signing import CheckpointSigner
-from adapters.case_summary import CaseSummaryProjection, PostgresCaseSummaryView, SQLiteCaseSummaryView
-from adapters.projection_runner import ProjectionThread
+from adapters.projections.database import ReadDatabase
+from adapters.projections.runner import ProjectionThread, ProjectionWorker
 from adapters.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -16,18 +16,28 @@ logger = logging.getLogger(__name__)
 @dataclass
 class Store:
     app: RetentionCases
-    case_summary: SQLiteCaseSummaryView | PostgresCaseSummaryView
+    read_models: ReadDatabase
     projection: ProjectionThread | None = None
     access_log: AccessLog | None = None
 
+    def projection_worker(self) -> ProjectionWorker:
+        settings = self.app.settings
+        return ProjectionWorker(
+            self.app,
+            self.read_models,
+            batch_size=settings.projection_batch_size,
+            poll_seconds=settings.projection_poll_seconds,
+        )
+
     def start_projections(self) -> None:
-        projection = CaseSummaryProjection(view=self.case_summary)
-        self.projection = ProjectionThread(self.app, projection)
+        """Run the projections in a thread of this process; it stands by while another worker holds the lock."""
+        self.projection = ProjectionThread(self.projection_worker())
         self.projection.start()
 
     def close(self) -> None:
         if self.projection is not None:
             self.projection.stop()
+        self.read_models.close()
         self.app.close()
 
 
@@ -36,12 +46,12 @@ def open_store(settings: Settings, *, create_tables: bool = False) -> Store:
     app = RetentionCases(settings, create_tables=create_tables)
     app.recorder.poll_interval = settings.projection_poll_seconds  # type: ignore[attr-defined]
     _configure_audit(app, settings)
-    view_class = PostgresCaseSummaryView if settings.is_postgres else SQLiteCaseSummaryView
-    view = app.factory.tracking_recorder(view_class)
+    read_models = ReadDatabase(settings)
     access_log = AccessLog(app.recorder.datastore, is_postgres=settings.is_postgres)  # type: ignore[attr-defined]
     if create_tables:
+        read_models.create_tables()
         access_log.create_tables()
-    return Store(app=app, case_summary=view, access_log=access_log)
+    return Store(app=app, read_models=read_models, access_log=access_log)
 
 
 def _configure_audit(app: RetentionCases, settings: Settings) -> None:

@@ -14,7 +14,7 @@ from api.jwt_auth import JwtVerifier
 from api.middleware import RequestGuard, RequestId
 from api.problems import install_problem_handlers
 from api.rate_limit import RateLimiter
-from api.routes import audit, cases, commands, dossier, events, lgpd, reference
+from api.routes import audit, case_search, cases, commands, dossier, events, lgpd, projections, reference, reports
 from api.security_headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
         app.state.store = store
 
     install_problem_handlers(app)
+    app.include_router(case_search.router)
     app.include_router(cases.router)
     app.include_router(commands.router)
     app.include_router(reference.router)
@@ -68,6 +69,8 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     app.include_router(audit.router)
     app.include_router(dossier.router)
     app.include_router(events.router)
+    app.include_router(reports.router)
+    app.include_router(projections.router)
 
     # Each add_middleware wraps the previous ones, so RequestGuard runs first.
     app.add_middleware(RequestId)

@@ -1,4 +1,4 @@
-"""Command line: ``retencao serve | migrate | demo | keys | lgpd | replay | audit``."""
+"""Command line: ``retencao serve | migrate | demo | keys | lgpd | replay | audit | project | projections``."""
 
 import logging
 import sys
@@ -21,6 +21,8 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(lgpd_cli, name="lgpd")
 audit_cli = typer.Typer(help="Cadeia de auditoria: verificação e checkpoints assinados.", no_args_is_help=True)
 cli.add_typer(audit_cli, name="audit")
+projections_cli = typer.Typer(help="Projeções (modelos de leitura).", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
 console = Console()
 
 
@@ -159,6 +161,34 @@ def _ensure_signing_key(settings: Settings) -> None:
         f"[yellow]Chave de assinatura da auditoria criada em {path} (id {signer.key_id}). "
         "Em produção, guarde-a fora do servidor do banco: quem tem a chave pode assinar checkpoints.[/yellow]"
     )
+def project(
+    batch_size: Annotated[int | None, typer.Option(help="Eventos aplicados por transação.", min=1, max=50_000)] = None,
+) -> None:
+    """Roda os workers de projeção até receber SIGINT ou SIGTERM; um segundo worker fica de reserva."""
+    from api.projection_commands import run_workers
+
+    _configure_logging()
+    run_workers(console, Settings(), batch_size)
+
+
+@projections_cli.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="Nome da projeção, por exemplo case_summary.")],
+    batch_size: Annotated[int, typer.Option(help="Eventos por transação.", min=1, max=50_000)] = 5000,
+) -> None:
+    """Reconstrói um modelo de leitura desde o primeiro evento e troca a tabela ao alcançar o fim."""
+    from api.projection_commands import rebuild_with_progress
+
+    ok = rebuild_with_progress(console, Settings(), name, batch_size)
+    raise typer.Exit(code=0 if ok else 1)
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Mostra a posição e o atraso de cada projeção."""
+    from api.projection_commands import print_status
+
+    print_status(console, Settings())
 
 
 @cli.command()

@@ -1,6 +1,5 @@
-"""Opening, reading and listing cases."""
+"""Opening and reading cases."""
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -8,20 +7,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from adapters.application import CommandResult, IdempotentRequest
-from adapters.case_summary import CaseFilter
 from adapters.time_travel import PointInTime, parse_point, resolve_version
 from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import command_context, idempotency_key, store_of
-from api.presenters import present_case, present_event, sees_personal_data
+from api.presenters import present_case, present_event
 from api.schemas import OpenCaseBody
 from domain.actor import Actor
-from domain.catalog import AccessPurpose, CaseStatus, Role
+from domain.catalog import AccessPurpose, Role
 from domain.commands import OpenCase, parse_header
 from domain.errors import InvalidValue
-from domain.identifiers import parse_uf
 from domain.retention_case import RetentionCase
-from domain.values import parse_date, parse_instant
+from domain.values import parse_instant
 
 router = APIRouter(prefix="/v1/cases", tags=["casos"])
 
@@ -58,42 +55,6 @@ def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depe
     result = store_of(request).app.open_case(command, context, render, idempotent)
     record_personal_read(request, actor, [result.body["id"]], AccessPurpose.COMMAND_RESPONSE)
     return result_response(result)
-
-
-@router.get("", summary="Listar casos", responses={401: PROBLEM, 422: PROBLEM})
-def list_cases(
-    request: Request,
-    actor: Annotated[Actor, Depends(current_actor)],
-    status: Annotated[CaseStatus | None, Query(description="Estado do caso.")] = None,
-    operator: Annotated[str | None, Query(max_length=200, description="Operadora.")] = None,
-    uf: Annotated[str | None, Query(max_length=2, description="UF de atendimento.")] = None,
-    collaborator: Annotated[str | None, Query(max_length=200, description="Colaborador.")] = None,
-    opened_from: Annotated[str | None, Query(description="Aberto a partir de (data).")] = None,
-    opened_to: Annotated[str | None, Query(description="Aberto até (data, inclusive).")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
-    """Lista casos a partir do modelo de leitura, com filtros e paginação."""
-    require_any_role(actor, READERS, "Listar casos")
-    case_filter = CaseFilter(
-        status=status,
-        operator=operator,
-        uf=parse_uf(uf, field="uf") if uf else None,
-        collaborator=collaborator,
-        opened_from=_optional_date(opened_from, "opened_from"),
-        opened_to=_optional_date(opened_to, "opened_to"),
-    )
-    store = store_of(request)
-    rows, total = store.case_summary.list_cases(case_filter, limit, offset)
-    if sees_personal_data(actor):
-        record_personal_read(request, actor, [row["case_id"] for row in rows], AccessPurpose.CASE_LIST)
-    return {
-        "items": rows if sees_personal_data(actor) else [_without_name(row) for row in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "position": store.case_summary.max_tracking_id(store.app.name) or 0,
-    }
 
 
 @router.get("/{case_id}", summary="Consultar caso", responses={401: PROBLEM, 404: PROBLEM, 422: PROBLEM})
@@ -147,12 +108,3 @@ def case_history(
         response.headers["ETag"] = f'"{events[-1].originator_version}"'
     return {"case_id": str(case_id), "version": events[-1].originator_version,
             "events": [present_event(event, actor) for event in events]}  # fmt: skip
-
-
-def _optional_date(raw: str | None, field: str) -> date | None:
-    return parse_date(raw, field=field) if raw else None
-
-
-def _without_name(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "dentist_name": None}
-
