@@ -19,6 +19,7 @@ from domain.errors import InvalidValue
 # Sort keys a client may request; "-" in front sorts descending.
 SORT_COLUMNS = ("opened_at", "started_on", "concluded_on", "updated_at", "protocol_number")
 DEFAULT_SORT = "-opened_at"
+NULLABLE_SORT_COLUMNS = ("concluded_on",)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def search_cases(
     """Return one page of cases matching ``case_filter``, the total and the position it reflects."""
     column, descending = parse_sort(sort)
     where, params = where_clause(case_filter)
-    key = f"COALESCE({column}, '')"
+    # Only nullable sort columns need COALESCE, which keeps the others able to use their (column, case_id) index.
+    key = f"COALESCE({column}, '')" if column in NULLABLE_SORT_COLUMNS else column
     page_where, page_params = where, list(params)
     if cursor:
         value, case_id = decode_cursor(cursor, sort)

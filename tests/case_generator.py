@@ -1,9 +1,9 @@
 """Synthetic retention cases driven by random valid commands, for tests and benchmarks.
 
 Each step picks one of the triggers the workflow allows in the case's
-current state (``choice`` indexes that list), builds a valid command for it
-and runs it on the aggregate, so every generated history is one the API
-could have recorded.
+current state, where ``choice`` indexes that list. It builds a valid
+command for the trigger and runs it on the aggregate, so every generated
+history is one the API could have recorded.
 """
 
 import copy

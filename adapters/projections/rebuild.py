@@ -1,6 +1,6 @@
 """Rebuild a read model from the first event into a new table, then swap it in.
 
-The new table is filled in batches while the live table keeps answering
+The new table is filled in batches while the live table keeps serving
 queries and the live worker keeps following. Once a read comes back
 short, the swap runs in one transaction that holds the projection's
 tracking row (``FOR UPDATE``, or ``BEGIN IMMEDIATE`` on SQLite): it folds
@@ -11,6 +11,7 @@ finds its position moved and resumes after the rebuilt one.
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from typing import Any
 
@@ -41,16 +42,18 @@ def rebuild(app: Any, db: ReadDatabase, name: str, *, batch_size: int = 5000, pr
     logger.info("rebuild started name=%s events=%d", name, total)
 
     position, done = 0, 0
-    while True:
+    # Read-ahead: the next batch is fetched in a thread while this one is decoded and written.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rebuild-{name}") as reader:
         notifications = read_batch(app, position, batch_size)
-        if len(notifications) < batch_size:
-            break
-        with db.transaction(write=True) as cursor:
-            fold_into(db, cursor, table, decode(app, notifications))
-        position = notifications[-1].id
-        done += len(notifications)
-        if progress:
-            progress(done, total)
+        while len(notifications) == batch_size:
+            upcoming = reader.submit(read_batch, app, notifications[-1].id, batch_size)
+            with db.transaction(write=True) as cursor:
+                fold_into(db, cursor, table, decode(app, notifications))
+            position = notifications[-1].id
+            done += len(notifications)
+            if progress:
+                progress(done, total)
+            notifications = upcoming.result()
 
     with db.transaction(write=True) as cursor:
         db.read_position(cursor, name, for_update=True)
