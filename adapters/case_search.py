@@ -119,8 +119,8 @@ def decode_cursor(cursor: str, sort: str) -> tuple[str, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, case_id = json.loads(raw)
-        if not all(isinstance(part, str) for part in (cursor_sort, value, case_id)):
-            raise ValueError("cursor parts must be text")
+        if not all(isinstance(part, str) and "\x00" not in part for part in (cursor_sort, value, case_id)):
+            raise ValueError("cursor parts must be text without NUL characters")
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise InvalidValue(
             "Cursor inválido. Use o valor de 'next_cursor' devolvido pela página anterior.",

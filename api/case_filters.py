@@ -10,10 +10,7 @@ from domain.catalog import ActionCode, CaseStatus, DemandedBy, Outcome, Terminat
 from domain.errors import InvalidValue
 from domain.identifiers import parse_uf
 from domain.parsing import parse_code
-from domain.values import parse_date
-
-Text = Annotated[str | None, Query(max_length=200)]
-
+from domain.values import parse_date, parse_text
 
 def case_filter_params(
     status: Annotated[str | None, Query(description="Estado do caso (código do catálogo).")] = None,
@@ -34,10 +31,10 @@ def case_filter_params(
     return CaseFilter(
         status=_code(CaseStatus, status, "status"),
         outcome=_code(Outcome, outcome, "outcome"),
-        operator=operator,
+        operator=_text(operator, "operator"),
         uf=parse_uf(uf, field="uf").value if uf else None,
-        city=city,
-        collaborator=collaborator,
+        city=_text(city, "city"),
+        collaborator=_text(collaborator, "collaborator"),
         reason=_code(TerminationReason, reason, "reason"),
         action=_code(ActionCode, action, "action"),
         demanded_by=_code(DemandedBy, demanded_by, "demanded_by"),
@@ -45,8 +42,12 @@ def case_filter_params(
         opened_to=_date(opened_to, "opened_to"),
         concluded_from=_date(concluded_from, "concluded_from"),
         concluded_to=_date(concluded_to, "concluded_to"),
-        text=q.strip() or None if q else None,
+        text=_text(q, "q"),
     )
+
+
+def _text(raw: str | None, field: str) -> str | None:
+    return parse_text(raw, field=field, required=False, max_length=200) or None if raw is not None else None
 
 
 def _code(enum: type, raw: str | None, field: str) -> str | None:

@@ -86,7 +86,8 @@ def print_status(console: Console, settings: Settings) -> None:
     store = open_store(settings)
     try:
         table = Table(title="Projeções")
-        for column in ("nome", "posição", "último evento", "atraso (eventos)", "atraso (s)", "worker ativo"):
+        table.add_column("nome", no_wrap=True, min_width=max(len(name) for name in PROJECTION_NAMES))
+        for column in ("posição", "último evento", "atraso (eventos)", "atraso (s)", "worker ativo"):
             table.add_column(column)
         for name in PROJECTION_NAMES:
             lag = projection_lag(store.app, store.read_models, name)

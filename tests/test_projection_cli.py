@@ -1,5 +1,7 @@
 """The projection commands of the command line, on the embedded store."""
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -9,9 +11,10 @@ from api.cli import cli
 from tests.test_projection_workers import _fill
 
 
-def test_rebuild_command_reports_position(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuild_command_reports_position(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETENCAO_DATABASE_URL", sqlite_url)
-    settings = Settings(database_url=sqlite_url)
+    monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master-keys.json"))
+    settings = Settings()
     migrate(settings)
     store = open_store(settings)
     try:
@@ -28,9 +31,10 @@ def test_rebuild_command_reports_position(sqlite_url: str, monkeypatch: pytest.M
     assert "case_summary" in status.output
 
 
-def test_rebuild_command_rejects_unknown_name(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuild_command_rejects_unknown_name(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETENCAO_DATABASE_URL", sqlite_url)
-    migrate(Settings(database_url=sqlite_url))
+    monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master-keys.json"))
+    migrate(Settings())
 
     result = CliRunner().invoke(cli, ["projections", "rebuild", "cases"])
     assert result.exit_code == 1

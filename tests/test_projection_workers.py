@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,17 @@ from adapters.projections.runner import ProjectionWorker
 from adapters.settings import Settings
 from adapters.store import Store, migrate, open_store
 from tests import case_generator
-from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _fill(store: Store, cases: int, seed: int = 7, first_number: int = 0) -> int:
@@ -55,8 +63,12 @@ def idle_store(settings: Settings) -> Iterator[Store]:
         opened.close()
 
 
-def _start_worker_process(database_url: str, batch_size: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "RETENCAO_DATABASE_URL": database_url}
+def _start_worker_process(settings: Settings, batch_size: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "RETENCAO_DATABASE_URL": settings.database_url,
+        "RETENCAO_MASTER_KEY_FILE": str(settings.master_key_file),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "api.cli", "project", "--batch-size", str(batch_size)],
         cwd=ROOT,
@@ -67,14 +79,16 @@ def _start_worker_process(database_url: str, batch_size: int) -> subprocess.Pope
 
 
 def test_worker_killed_during_catch_up_resumes_exactly_once(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(database_url=postgres_url, api_keys_file=tmp_path / "keys.json")
+    settings = Settings(
+        database_url=postgres_url, api_keys_file=tmp_path / "keys.json", master_key_file=tmp_path / "master-keys.json"
+    )
     migrate(settings)
     store = open_store(settings)
     try:
         head = _fill(store, cases=700)
         total_events = head  # one application writes the store, so ids have no gaps here
 
-        worker = _start_worker_process(postgres_url, batch_size=10)
+        worker = _start_worker_process(settings, batch_size=10)
         try:
             assert wait_until(lambda: store.read_models.position("case_summary") > 0, timeout=30)
             worker.send_signal(signal.SIGKILL)
@@ -85,7 +99,7 @@ def test_worker_killed_during_catch_up_resumes_exactly_once(postgres_url: str, t
         killed_at = store.read_models.position("case_summary")
         assert 0 < killed_at < head, "the worker was not killed during catch-up"
 
-        resumed = _start_worker_process(postgres_url, batch_size=10)
+        resumed = _start_worker_process(settings, batch_size=10)
         try:
             assert wait_until(lambda: store.read_models.position("case_summary") == head, timeout=120)
         finally:

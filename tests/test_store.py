@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from adapters.case_summary import CaseFilter
+from adapters.case_search import CaseFilter, search_cases
 from adapters.settings import Settings
 from adapters.store import Store, open_store
 from api import reference_case
@@ -77,7 +77,8 @@ def test_projection_applies_each_event_once_across_restarts(store: Store, settin
     try:
         assert restarted.projection is not None
         assert restarted.projection.wait_for(restarted.app.recorder.max_notification_id(), timeout=10)
-        rows, total = restarted.case_summary.list_cases(CaseFilter(), 10, 0)
+        page = search_cases(restarted.read_models, CaseFilter(), limit=10)
+        rows, total = page.rows, page.total
     finally:
         restarted.close()
 
