@@ -87,6 +87,8 @@ def retention_report(
     db: ReadDatabase, case_filter: CaseFilter, group_by: Sequence[str], as_of: date
 ) -> RetentionReport:
     """Compute the report over the cases matching ``case_filter``, in one read snapshot."""
+    # NOTE: the figures are aggregated in Python over every matching row, which takes seconds
+    # for an unfiltered report over 100 000+ cases (see docs/benchmarks.md). SQL aggregation would be faster.
     where, params = where_clause(case_filter)
     with db.transaction() as cursor:
         cursor.execute(db.sql(f"SELECT {', '.join(_COLUMNS)} FROM {case_summary.NAME}{where}"), params)

@@ -1,4 +1,4 @@
-"""What ``retencao project`` and ``retencao projections ...`` do, with pt-BR output."""
+"""The ``retencao project`` and ``retencao projections`` commands, with pt-BR output."""
 
 import logging
 import signal

@@ -3,6 +3,7 @@
 import copy
 from typing import Any
 
+from adapters.projections.rebuild import rebuild
 from api import reference_case
 from tests.conftest import Api, auth
 from tests.helpers import command, drive_reference_case, open_reference_case
@@ -121,3 +122,18 @@ def test_search_rejects_bad_parameters(api: Api) -> None:
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert field in response.text, params
+
+
+def test_erased_name_stays_erased_after_rebuild(api: Api) -> None:
+    drive_reference_case(api)
+    erasure = {"cpf": reference_case.OPEN_CASE["provider"]["cpf"], "legal_basis": "LGPD art. 18, VI", "requester": "protocolo 1"}
+    assert api.client.post("/v1/lgpd/erasures", json=erasure, headers=auth("dpo")).status_code == 200
+    api.wait_for_projection()
+
+    rebuild(api.store.app, api.store.read_models, "case_summary", batch_size=4)
+    api.wait_for_projection()
+
+    (item,) = _search(api, actor="supervisor")["items"]
+    assert item["dentist_name"] is None
+    assert _search(api, actor="supervisor", q="rafael")["items"] == []
+    assert _search(api, actor="supervisor", q="4821")["total"] == 1

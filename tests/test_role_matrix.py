@@ -4,6 +4,7 @@ An agent works cases. A supervisor also approves, returns, reopens,
 corrects and reassigns. An auditor reads everything and changes nothing.
 A service reads, and advances the workflow only when also granted agent.
 A dpo handles data-subject requests and reads the personal-data access log.
+The retention report and the projection status are for supervisors, auditors and services.
 The reference endpoints (catalogue, workflow) are public.
 """
 
@@ -92,6 +93,8 @@ MATRIX: list[tuple[str, str, Setup, Any, tuple[int, ...]]] = [
     ("GET", "/v1/events/stream?limit=1", setup_open, None, (200, 200, 200, 200, 200, 403, 401)),
     ("GET", "/v1/events/schemas", None, None, (200, 200, 200, 200, 200, 200, 200)),
     ("GET", "/v1/events/schemas/{event_type}", None, None, (200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/v1/reports/retention", setup_terminated, None, (403, 200, 200, 200, 200, 403, 401)),
+    ("GET", "/v1/projections", None, None, (403, 200, 200, 200, 200, 403, 401)),
 ]  # fmt: skip
 
 
