@@ -161,6 +161,9 @@ def _ensure_signing_key(settings: Settings) -> None:
         f"[yellow]Chave de assinatura da auditoria criada em {path} (id {signer.key_id}). "
         "Em produção, guarde-a fora do servidor do banco: quem tem a chave pode assinar checkpoints.[/yellow]"
     )
+
+
+@cli.command()
 def project(
     batch_size: Annotated[int | None, typer.Option(help="Eventos aplicados por transação.", min=1, max=50_000)] = None,
 ) -> None:
