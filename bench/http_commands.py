@@ -171,7 +171,7 @@ def wait_for_projection(database_url: str) -> float:
         while time.perf_counter() - started < PROJECTION_WAIT_SECONDS:
             row = conn.execute(
                 "SELECT (SELECT max(notification_id) FROM retentioncases_events), "
-                "(SELECT max(notification_id) FROM retentioncases_tracking)"
+                "(SELECT position FROM projection_tracking WHERE name = 'case_summary')"
             ).fetchone()
             if row is not None and row[0] == row[1]:
                 return time.perf_counter() - started
