@@ -47,7 +47,7 @@ GRID = TableStyle(
 )
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
     fonts = Path(reportlab.__file__).parent / "fonts"
@@ -56,7 +56,7 @@ def _register_fonts() -> None:
 
 
 def render_pdf(dossier: Dossier) -> bytes:
-    _register_fonts()
+    register_fonts()
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,

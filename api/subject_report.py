@@ -1,10 +1,15 @@
 """The report of everything held about one dentist (LGPD art. 18 access request), as JSON and PDF."""
 
 from datetime import datetime
+from io import BytesIO
 from typing import Any
+from xml.sax.saxutils import escape
 
-from fpdf import FPDF
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
+from api.dossier_pdf import BODY, HEADING, TITLE, register_fonts
 from api.presenters import to_json
 from domain.catalog import AccessPurpose, CaseStatus, label
 from domain.retention_case import RetentionCase
@@ -39,60 +44,58 @@ def _case_section(case: RetentionCase) -> dict[str, Any]:
 
 
 def report_pdf(report: dict[str, Any]) -> bytes:
-    pdf = _Pdf()
-    pdf.add_page()
-    pdf.heading("Relatório de dados pessoais do titular (LGPD, art. 18)")
-    pdf.line_of(f"CPF do titular: {report['cpf']}")
-    pdf.line_of(f"Gerado em: {report['generated_at']}")
-    pdf.line_of(f"Casos encontrados: {len(report['cases'])}")
+    """Render the report as A4 pages in the fonts the dossier uses, so every pt-BR character prints."""
+    register_fonts()
+    story: list[Flowable] = [
+        Paragraph("Relatório de dados pessoais do titular (LGPD, art. 18)", TITLE),
+        _line(f"CPF do titular: {report['cpf']}"),
+        _line(f"Gerado em: {report['generated_at']}"),
+        _line(f"Casos encontrados: {len(report['cases'])}"),
+    ]
     for key in report["keys"]:
         state = f"eliminada em {key['erased_at']}" if key["erased_at"] else "ativa"
-        pdf.line_of(f"Chave de criptografia {key['key_id']}: criada em {key['created_at']}, {state}")
+        story.append(_line(f"Chave de criptografia {key['key_id']}: criada em {key['created_at']}, {state}"))
     for case in report["cases"]:
-        pdf.heading(f"Caso {case['case_id']}")
-        provider = case["provider"]
-        pdf.line_of(f"Situação: {case['status_label']}. Aberto em {case['opened_at']}.")
-        if case["personal_data_erased_at"]:
-            pdf.line_of(f"Dados pessoais eliminados em {case['personal_data_erased_at']}.")
-        pdf.line_of(f"Nome: {provider['dentist_name']}. CPF: {provider['cpf']}. CRO: {provider['cro']['uf']} "
-                    f"{provider['cro']['number']}.")  # fmt: skip
-        for attempt in case["attempts"]:
-            pdf.line_of(f"Tentativa {attempt['number']} ({attempt['occurred_at']}, {attempt['channel_label']}): "
-                        f"contato {attempt['contact'] or '-'}. {attempt['notes']}")  # fmt: skip
-        for reply in case["replies"]:
-            pdf.line_of(f"Retorno {reply['number']} ({reply['occurred_at']}): {reply['notes']}")
-        for decision in case["decisions"]:
-            verb = "Aceite" if decision["accepted"] else "Recusa"
-            pdf.line_of(f"{verb} ({decision['occurred_at']}): {decision['notes']}")
-        for note in case["notes"]:
-            pdf.line_of(f"Observação {note['number']} ({note['occurred_at']}, {note['author_id']}): {note['text']}")
-    pdf.heading("Acessos aos dados pessoais")
+        story.extend(_case_lines(case))
+    story.append(Paragraph("Acessos aos dados pessoais", HEADING))
     if not report["accesses"]:
-        pdf.line_of("Nenhum acesso registrado.")
+        story.append(_line("Nenhum acesso registrado."))
     for access in report["accesses"]:
-        pdf.line_of(f"{access['accessed_at']}: {access['actor_id']} ({', '.join(access['roles'])}), "
-                    f"{access['purpose_label']}, caso {access['case_id']}")  # fmt: skip
-    return bytes(pdf.output())
+        story.append(_line(f"{access['accessed_at']}: {access['actor_id']} ({', '.join(access['roles'])}), "
+                           f"{access['purpose_label']}, caso {access['case_id']}"))  # fmt: skip
+
+    buffer = BytesIO()
+    margin = 15 * mm
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin, bottomMargin=margin,
+        title="Relatório de dados pessoais do titular", author="retencao", lang="pt-BR",
+    )  # fmt: skip
+    document.build(story)
+    return buffer.getvalue()
 
 
-class _Pdf(FPDF):
-    """A4 pages in the core Helvetica font, which covers Latin-1: other characters print as '?'."""
+def _case_lines(case: dict[str, Any]) -> list[Flowable]:
+    provider = case["provider"]
+    lines: list[Flowable] = [
+        Paragraph(escape(f"Caso {case['case_id']}"), HEADING),
+        _line(f"Situação: {case['status_label']}. Aberto em {case['opened_at']}."),
+    ]
+    if case["personal_data_erased_at"]:
+        lines.append(_line(f"Dados pessoais eliminados em {case['personal_data_erased_at']}."))
+    lines.append(_line(f"Nome: {provider['dentist_name']}. CPF: {provider['cpf']}. CRO: {provider['cro']['uf']} "
+                       f"{provider['cro']['number']}."))  # fmt: skip
+    for attempt in case["attempts"]:
+        lines.append(_line(f"Tentativa {attempt['number']} ({attempt['occurred_at']}, {attempt['channel_label']}): "
+                           f"contato {attempt['contact'] or '-'}. {attempt['notes']}"))  # fmt: skip
+    for reply in case["replies"]:
+        lines.append(_line(f"Retorno {reply['number']} ({reply['occurred_at']}): {reply['notes']}"))
+    for decision in case["decisions"]:
+        verb = "Aceite" if decision["accepted"] else "Recusa"
+        lines.append(_line(f"{verb} ({decision['occurred_at']}): {decision['notes']}"))
+    for note in case["notes"]:
+        lines.append(_line(f"Observação {note['number']} ({note['occurred_at']}, {note['author_id']}): {note['text']}"))
+    return lines
 
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_title("Relatório de dados pessoais do titular")
 
-    def heading(self, text: str) -> None:
-        self.set_font("Helvetica", style="B", size=12)
-        self.ln(3)
-        self.multi_cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", size=9)
-
-    def line_of(self, text: str) -> None:
-        self.set_font("Helvetica", size=9)
-        self.multi_cell(0, 5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")
+def _line(text: str) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), BODY)
