@@ -149,7 +149,7 @@ class RetentionCases(Application):
         try:
             case = RetentionCase.open(command, context)
         except DomainError as error:
-            return self._replay_or_raise(context, idempotent, error)
+            return self._replay_or_raise(context, idempotent, render, error)
         result = self._save(case, context, render, idempotent, base_version=0)
         logger.info("case opened case_id=%s actor=%s correlation_id=%s", case.id, context.actor.actor_id, context.correlation_id)
         return result
@@ -172,7 +172,7 @@ class RetentionCases(Application):
                 case.execute(command, context)
             except DomainError as error:
                 # A retry of a request that succeeded finds the case already changed by it.
-                return self._replay_or_raise(context, idempotent, error)
+                return self._replay_or_raise(context, idempotent, render, error)
             try:
                 result = self._save(case, context, render, idempotent, base_version)
             except VersionConflict:
@@ -212,7 +212,8 @@ class RetentionCases(Application):
                 key=idempotent.key,
                 request_hash=idempotent.request_hash,
                 status_code=status_code,
-                body=body,
+                case_id=str(case.id),
+                case_version=case.version,
                 headers=headers,
             )
         try:
@@ -220,7 +221,7 @@ class RetentionCases(Application):
         except IntegrityError:
             # Either a concurrent retry with the same key won, or another
             # command appended to the case first.
-            replay = self._replay(context, idempotent)
+            replay = self._replay(context, idempotent, render)
             if replay is not None:
                 return replay
             current = self.get_case(case.id).version
@@ -229,15 +230,17 @@ class RetentionCases(Application):
         return CommandResult(status_code=status_code, body=body, headers=headers)
 
     def _replay_or_raise(
-        self, context: CommandContext, idempotent: IdempotentRequest | None, error: DomainError
+        self, context: CommandContext, idempotent: IdempotentRequest | None, render: Renderer, error: DomainError
     ) -> CommandResult:
         """Return the recorded response to this request if it already succeeded, else raise ``error``."""
-        replay = self._replay(context, idempotent)
+        replay = self._replay(context, idempotent, render)
         if replay is None:
             raise error
         return replay
 
-    def _replay(self, context: CommandContext, idempotent: IdempotentRequest | None) -> CommandResult | None:
+    def _replay(
+        self, context: CommandContext, idempotent: IdempotentRequest | None, render: Renderer
+    ) -> CommandResult | None:
         if idempotent is None:
             return None
         record = self.recorder.find_idempotency_record(context.actor.actor_id, idempotent.key)  # type: ignore[attr-defined]
@@ -250,7 +253,11 @@ class RetentionCases(Application):
                 field="Idempotency-Key",
                 value=idempotent.key,
             )
-        return CommandResult(record.status_code, record.body, record.headers, replayed=True)
+        # Render the case as it stood right after the first request, with today's keys:
+        # a replay after an erasure shows the fields as erased.
+        case = self.get_case(UUID(record.case_id), version=record.case_version)
+        _, body, _ = render(case)
+        return CommandResult(record.status_code, body, record.headers, replayed=True)
 
 
 def _stale(case_id: UUID, expected: int, current: int) -> VersionConflict:

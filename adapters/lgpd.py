@@ -5,7 +5,6 @@ through a plaintext index.
 """
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -46,13 +45,12 @@ def erase_subject(app: RetentionCases, cpf: str, legal_basis: str, requester: st
         if not value.strip():
             raise MissingValue(f"O campo '{field}' é obrigatório para registrar a eliminação.", field=field)
     pseudonym = app.key_store.pseudonym(cpf)
-    case_ids = app.key_store.cases_of(pseudonym)
+    case_ids = _recorded_cases(app, app.key_store.cases_of(pseudonym))
     if not case_ids:
         raise _not_found()
     destroyed = app.key_store.erase(pseudonym)
     for case_id in case_ids:
         _record_erasure(app, UUID(case_id), legal_basis, requester, context, force=destroyed > 0)
-    _forget_responses(app, case_ids)
     logger.info("personal data erased cases=%d keys_destroyed=%d actor=%s correlation_id=%s",
                 len(case_ids), destroyed, context.actor.actor_id, context.correlation_id)  # fmt: skip
     return ErasureResult(case_ids=case_ids, keys_destroyed=destroyed)
@@ -61,7 +59,7 @@ def erase_subject(app: RetentionCases, cpf: str, legal_basis: str, requester: st
 def subject_cases(app: RetentionCases, cpf: str) -> tuple[list[RetentionCase], list[dict[str, Any]]]:
     """Return the dentist's cases and the history of the dentist's keys."""
     pseudonym = app.key_store.pseudonym(cpf)
-    case_ids = app.key_store.cases_of(pseudonym)
+    case_ids = _recorded_cases(app, app.key_store.cases_of(pseudonym))
     if not case_ids:
         raise _not_found()
     cases = [app.get_case(UUID(case_id)) for case_id in case_ids]
@@ -91,16 +89,14 @@ def _record_erasure(app: RetentionCases, case_id: UUID, legal_basis: str, reques
     raise RuntimeError(f"could not record PersonalDataErased on case {case_id} after {MAX_ERASURE_RETRIES} attempts")
 
 
-def _forget_responses(app: RetentionCases, case_ids: list[str]) -> None:
-    """Delete stored idempotent responses of the cases: they are copies of the case with its personal data."""
-    recorder: Any = app.recorder
-    placeholder = "%s" if app.settings.is_postgres else "?"
-    with recorder.datastore.transaction(commit=True) as cursor:
-        for case_id in case_ids:
-            if not re.fullmatch(r"[0-9a-f-]{36}", case_id):
-                continue
-            # Response bodies are JSON of the case, whose top-level "id" is the case id.
-            cursor.execute(f"DELETE FROM idempotency_keys WHERE body LIKE {placeholder}", (f'%"id": "{case_id}"%',))
+def _recorded_cases(app: RetentionCases, linked: list[str]) -> list[str]:
+    """Keep the linked case ids that have stored events.
+
+    NOTE: the case-to-dentist link is written when the opening event is sealed,
+    before the events' transaction, so a write that then fails (a replayed
+    request, a conflict) leaves a link to a case that was never recorded.
+    """
+    return [case_id for case_id in linked if app.recorder.select_events(UUID(case_id), limit=1)]
 
 
 def _not_found() -> SubjectNotFound:

@@ -31,22 +31,29 @@ IDEMPOTENCY_TABLE = "idempotency_keys"
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """The first response to a request, kept under the actor and the client's key."""
+    """The first response to a request, kept under the actor and the client's key.
+
+    Only the case id and version the response showed are kept, never the
+    rendered body: the body holds personal data, which lives sealed in the
+    events alone. A replay renders the case at that version again.
+    """
 
     actor_id: str
     key: str
     request_hash: str
     status_code: int
-    body: dict[str, Any]
+    case_id: str
+    case_version: int
     headers: dict[str, str]
 
-    def row(self) -> tuple[str, str, str, int, str, str]:
+    def row(self) -> tuple[str, str, str, int, str, int, str]:
         return (
             self.actor_id,
             self.key,
             self.request_hash,
             self.status_code,
-            json.dumps(self.body, ensure_ascii=False),
+            self.case_id,
+            self.case_version,
             json.dumps(self.headers),
         )
 
@@ -57,7 +64,8 @@ class IdempotencyRecord:
             key=row["idempotency_key"],
             request_hash=row["request_hash"],
             status_code=row["status_code"],
-            body=json.loads(row["body"]),
+            case_id=row["case_id"],
+            case_version=row["case_version"],
             headers=json.loads(row["headers"]),
         )
 
@@ -77,7 +85,7 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
             *SQLITE_AUDIT_TABLES,
             f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
             "actor_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_hash TEXT NOT NULL, "
-            "status_code INTEGER NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL, "
+            "status_code INTEGER NOT NULL, case_id TEXT NOT NULL, case_version INTEGER NOT NULL, headers TEXT NOT NULL, "
             "recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), "
             "PRIMARY KEY (actor_id, idempotency_key))",
         ]
@@ -87,7 +95,7 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
         if record is not None:
             c.execute(
                 f"INSERT INTO {IDEMPOTENCY_TABLE} "
-                "(actor_id, idempotency_key, request_hash, status_code, body, headers) VALUES (?,?,?,?,?,?)",
+                "(actor_id, idempotency_key, request_hash, status_code, case_id, case_version, headers) VALUES (?,?,?,?,?,?,?)",
                 record.row(),
             )
         returning = super()._insert_events(c, stored_events, **kwargs)
@@ -118,7 +126,7 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             SQL(
                 f"CREATE TABLE IF NOT EXISTS {self.idempotency_table} ("
                 "actor_id text NOT NULL, idempotency_key text NOT NULL, request_hash text NOT NULL, "
-                "status_code integer NOT NULL, body text NOT NULL, headers text NOT NULL, "
+                "status_code integer NOT NULL, case_id text NOT NULL, case_version bigint NOT NULL, headers text NOT NULL, "
                 "recorded_at timestamptz NOT NULL DEFAULT now(), "
                 "PRIMARY KEY (actor_id, idempotency_key))"
             )
@@ -139,8 +147,8 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         if record is not None:
             curs.execute(
                 f"INSERT INTO {self.idempotency_table} "  # type: ignore[arg-type]
-                "(actor_id, idempotency_key, request_hash, status_code, body, headers) "
-                "VALUES (%s,%s,%s,%s,%s,%s)",
+                "(actor_id, idempotency_key, request_hash, status_code, case_id, case_version, headers) "
+                "VALUES (%s,%s,%s,%s,%s,%s,%s)",
                 record.row(),
             )
         super()._insert_events(curs, stored_events, **kwargs)

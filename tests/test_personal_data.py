@@ -230,13 +230,48 @@ def test_service_sees_masked_cpf_and_phones(api: Api) -> None:
     assert "98000" not in json.dumps(history)
 
 
-def test_erasure_forgets_stored_responses(api: Api) -> None:
-    body = copy.deepcopy(reference_case.OPEN_CASE)
-    opened = api.client.post("/v1/cases", json=body, headers=auth("agent", **{"Idempotency-Key": "abertura-1"}))
-    assert opened.status_code == 201
+def test_idempotency_records_hold_no_personal_data(api: Api) -> None:
+    headers = auth("agent", **{"Idempotency-Key": "abertura-1"})
+    opened = api.client.post("/v1/cases", json=reference_case.OPEN_CASE, headers=headers).json()
+    command(api, opened["id"], "attempt_contact", {"channel": "phone", "outcome": "no_answer",
+            "contact": "(92) 98000-1111", "notes": "Sem retorno."}, **{"Idempotency-Key": "tentativa-1"})  # fmt: skip
+
     recorder = api.store.app.recorder
-    assert recorder.find_idempotency_record("marina", "abertura-1") is not None
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT * FROM idempotency_keys")
+        stored = json.dumps([dict(row) for row in cursor.fetchall()], default=str)
 
+    assert opened["id"] in stored
+    assert CPF not in stored
+    assert "RAFAEL" not in stored
+    assert "98000" not in stored
+    assert "Sem retorno" not in stored
+
+
+def test_replayed_opening_keeps_subject_report_and_erasure_working(api: Api) -> None:
+    headers = auth("agent", **{"Idempotency-Key": "abertura-1"})
+    first = api.client.post("/v1/cases", json=reference_case.OPEN_CASE, headers=headers)
+    retry = api.client.post("/v1/cases", json=reference_case.OPEN_CASE, headers=headers)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+
+    report = api.client.post("/v1/lgpd/reports", json={"cpf": ERASURE["cpf"]}, headers=auth("dpo"))
+    erasure = api.client.post("/v1/lgpd/erasures", json=ERASURE, headers=auth("dpo"))
+
+    assert report.status_code == 200, report.text
+    assert [case["case_id"] for case in report.json()["cases"]] == [first.json()["id"]]
+    assert erasure.status_code == 200, erasure.text
+
+
+def test_retry_after_erasure_is_replayed_with_fields_erased(api: Api) -> None:
+    headers = auth("agent", **{"Idempotency-Key": "abertura-1"})
+    first = api.client.post("/v1/cases", json=reference_case.OPEN_CASE, headers=headers)
     assert api.client.post("/v1/lgpd/erasures", json=ERASURE, headers=auth("dpo")).status_code == 200
+    count = api.event_count()
 
-    assert recorder.find_idempotency_record("marina", "abertura-1") is None
+    retry = api.client.post("/v1/cases", json=reference_case.OPEN_CASE, headers=headers)
+
+    assert retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.json()["header"]["provider"]["cpf"] == ERASED
+    assert api.event_count() == count
