@@ -8,7 +8,7 @@ so a mapper can encrypt them per data subject without changing the format.
 """
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -428,7 +428,17 @@ class RetentionCase(Aggregate):
             )
 
 
+# How far ahead of the server's clock a client's occurred_at may be, to allow for clock drift.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
 def _meta(context: CommandContext, role: Role, occurred_at: datetime | None, reason: str = "") -> EventMeta:
+    if occurred_at is not None and occurred_at > context.now + MAX_CLOCK_SKEW:
+        raise InvalidValue(
+            f"A data 'occurred_at' ({occurred_at.isoformat()}) está no futuro: informe quando o fato já aconteceu.",
+            field="occurred_at",
+            value=occurred_at.isoformat(),
+        )
     return EventMeta(
         actor_id=context.actor.actor_id,
         actor_role=role.value,

@@ -1,8 +1,9 @@
 """Money, service-unit values, dates and bounded text."""
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidValue, MissingValue
 
@@ -96,8 +97,12 @@ def parse_date(raw: object, *, field: str) -> date:
         ) from None
 
 
+# The operator's business time zone; a time typed without an offset is read in it.
+BUSINESS_TIME_ZONE = ZoneInfo("America/Sao_Paulo")
+
+
 def parse_instant(raw: object, *, field: str) -> datetime:
-    """Return an aware datetime; a naive one is taken as UTC."""
+    """Return an aware datetime; one without an offset is taken as Brasília time."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise MissingValue(f"O campo '{field}' é obrigatório.", field=field)
     if isinstance(raw, datetime):
@@ -114,7 +119,7 @@ def parse_instant(raw: object, *, field: str) -> datetime:
                 value=text,
             ) from None
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=BUSINESS_TIME_ZONE)
     if not 1990 <= instant.year <= 2200:
         raise InvalidValue(
             f"Data fora do intervalo aceito no campo '{field}': '{raw}'.", field=field, value=str(raw)

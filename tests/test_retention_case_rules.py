@@ -234,3 +234,9 @@ def test_replaying_events_rebuilds_the_same_case() -> None:
     assert rebuilt == case
     assert rebuilt.status is CaseStatus.TERMINATED
     assert rebuilt.duration_days == 113
+
+
+def test_occurred_at_in_the_future_is_rejected() -> None:
+    error = rejected(new_case(), "attempt_contact", {"channel": "phone", "outcome": "no_answer", "occurred_at": "2099-10-03T08:35:00-04:00"})
+    assert isinstance(error, InvalidValue)
+    assert error.field == "occurred_at"

@@ -1,6 +1,6 @@
 """Money, dates, counts and text limits."""
 
-from datetime import date, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -38,8 +38,9 @@ def test_date_rejects_impossible_dates(raw: str) -> None:
     assert "ended_on" in error.value.detail
 
 
-def test_instant_without_zone_is_utc() -> None:
-    assert parse_instant("2023-10-03T08:35:00", field="occurred_at").tzinfo == timezone.utc
+def test_instant_without_offset_is_brasilia_time() -> None:
+    instant = parse_instant("2023-10-03T08:35:00", field="occurred_at")
+    assert instant.utcoffset() == timedelta(hours=-3)
 
 
 def test_instant_rejects_far_past() -> None:
