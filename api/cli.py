@@ -1,7 +1,9 @@
 """Command line: ``retencao serve | migrate | demo | keys | lgpd | replay | audit | project | projections``."""
 
+import getpass
 import logging
 import sys
+import uuid
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -15,6 +17,7 @@ from adapters.store import migrate as migrate_schema
 from adapters.store import open_store
 from api.cli_keys import keys_cli
 from api.cli_lgpd import lgpd_cli
+from domain.catalog import AccessPurpose, Role
 
 cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
@@ -60,7 +63,7 @@ def serve(
         raise typer.Exit(code=1)
     if not settings.api_keys_file.exists():
         _print_first_run_keys(settings.api_keys_file)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False)
 
 
 @keys_cli.command("init")
@@ -105,6 +108,10 @@ def replay(
     store = open_store(Settings())
     try:
         steps = replay_case(store.app, case_id, parse_point(until, field="until"))
+        # The table shows the dentist's personal data, so the read is logged like an API read.
+        if store.access_log is not None:
+            store.access_log.record(f"cli:{getpass.getuser()}", [Role.AUDITOR.value], [str(case_id)],
+                                    AccessPurpose.REPLAY.value, str(uuid.uuid4()))  # fmt: skip
     except DomainError as error:
         console.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(code=1) from None

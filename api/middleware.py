@@ -1,6 +1,8 @@
-"""ASGI middleware: request ids, body size limit and JSON content type."""
+"""ASGI middleware: request ids and access log lines, body size limit and JSON content type."""
 
 import json
+import logging
+import time
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -9,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import correlation_id
 from api.problems import PROBLEM_JSON, TITLES
+
+logger = logging.getLogger(__name__)
 
 
 class RequestId:
@@ -28,12 +32,22 @@ class RequestId:
         request_id = correlation_id(Request(scope))
         scope.setdefault("state", {})["correlation_id"] = request_id
 
+        started = time.perf_counter()
+        status = 500
+
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            # The path only: query strings may carry names or CPFs typed into search filters.
+            logger.info("%s %s %d %.1fms request_id=%s", scope["method"], scope["path"], status,
+                        (time.perf_counter() - started) * 1000, request_id)  # fmt: skip
 
 
 class RequestGuard:

@@ -116,6 +116,7 @@ class AccessPurpose(StrEnum):
     COMMAND_RESPONSE = "command_response"
     SUBJECT_REPORT = "subject_report"
     DOSSIER = "dossier"
+    REPLAY = "replay"
 
 
 class Uf(StrEnum):
@@ -273,6 +274,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "command_response": "Resposta a um comando",
         "subject_report": "Relatório do titular (LGPD)",
         "dossier": "Dossiê do caso",
+        "replay": "Reprodução do histórico pela linha de comando",
     },
     Uf: {
         "AC": "Acre",

@@ -201,3 +201,43 @@ def test_every_event_type_has_label() -> None:
     }
 
     assert event_classes == {member.value for member in EventType}
+
+
+def test_replay_command_is_recorded_in_access_log(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone
+
+    from typer.testing import CliRunner
+
+    from adapters.settings import Settings
+    from adapters.store import migrate, open_store
+    from api.cli import cli
+    from api.reference_case import OPEN_CASE
+    from domain.actor import Actor, CommandContext
+    from domain.catalog import Role
+    from domain.commands import OpenCase, parse_header
+
+    monkeypatch.setenv("RETENCAO_DATABASE_URL", f"sqlite:///{tmp_path}/replay.db")
+    monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master.key"))
+    monkeypatch.setenv("RETENCAO_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit.pem"))
+    settings = Settings()
+    migrate(settings)
+    store = open_store(settings)
+    context = CommandContext(Actor("marina", frozenset({Role.AGENT})), "req", datetime.now(timezone.utc))
+    store.app.open_case(OpenCase(header=parse_header(OPEN_CASE)), context, lambda case: (201, {}, {}))
+    [notification] = store.app.notification_log.select(start=1, limit=1)
+    store.close()
+
+    result = CliRunner().invoke(cli, ["replay", str(notification.originator_id)])
+
+    assert result.exit_code == 0, result.output
+    store = open_store(settings)
+    try:
+        assert store.access_log is not None
+        from adapters.access_log import AccessFilter
+
+        rows, total = store.access_log.entries(AccessFilter(), 10, 0)
+    finally:
+        store.close()
+    assert total == 1
+    assert rows[0]["purpose"] == "replay"
+    assert rows[0]["actor_id"].startswith("cli:")
