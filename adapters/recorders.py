@@ -10,9 +10,9 @@ Each inserted event is also linked into the audit hash chain
 (``adapters.audit_ledger``) in that transaction, after the events table is
 locked for writing, so links follow commit order. In that transaction the
 recorder also checks the keys that sealed the events' personal fields
-(``adapters.sealing_check``) and inserts the personal-data access row of
-the command's response (``save(case, access=AccessRecord(...))``), so the
-response's read is logged if and only if the command is stored.
+(``adapters.sealing_check``). It inserts the personal-data access row of the
+command's response there too (``save(case, access=AccessRecord(...))``), so
+the read is logged if and only if the command is stored.
 """
 
 import json

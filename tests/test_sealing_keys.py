@@ -1,4 +1,4 @@
-"""Cached sealing keys are checked in the events' transaction; a command's access row commits with its events."""
+"""Cached sealing keys are checked in the events' transaction. A command's access row commits with its events."""
 
 import re
 from datetime import UTC, datetime
@@ -35,7 +35,7 @@ def add_note(api: Api, case_id: str, text: str) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_erasure_in_this_process_stops_sealing_with_the_key_at_once(api: Api) -> None:
+def test_local_erasure_stops_sealing_at_once(api: Api) -> None:
     case = open_reference_case(api)
     add_note(api, case["id"], "Primeira nota.")
     used_before = last_event_key_ids(api, case["id"])
@@ -48,9 +48,9 @@ def test_erasure_in_this_process_stops_sealing_with_the_key_at_once(api: Api) ->
     assert used_after and not used_after & erased_key_ids(api.store, CPF)
 
 
-def test_key_erased_by_another_process_is_never_used_to_seal(api: Api, other_process: RetentionCases) -> None:
+def test_key_erased_elsewhere_never_seals(api: Api, other_process: RetentionCases) -> None:
     case = open_reference_case(api)
-    add_note(api, case["id"], "Primeira nota.")  # this process now holds the dentist's key in its cache
+    add_note(api, case["id"], "Primeira nota.")  # this process now caches the dentist's key
 
     other_process.key_store.erase(other_process.key_store.pseudonym(CPF))
     add_note(api, case["id"], "Nota depois da eliminação em outro processo.")
@@ -61,7 +61,7 @@ def test_key_erased_by_another_process_is_never_used_to_seal(api: Api, other_pro
     assert fresh.notes[-1].text == "Nota depois da eliminação em outro processo."
 
 
-def test_case_relinked_by_another_process_seals_under_its_new_dentist(api: Api, other_process: RetentionCases) -> None:
+def test_relinked_case_seals_under_new_dentist(api: Api, other_process: RetentionCases) -> None:
     case = open_reference_case(api)
     add_note(api, case["id"], "Primeira nota.")
     keys = other_process.key_store
@@ -80,20 +80,21 @@ def access_rows(api: Api, case_id: str) -> list[dict]:
     return rows
 
 
-def test_command_response_read_is_logged_with_the_command(api: Api) -> None:
+def test_response_read_logged_with_command(api: Api) -> None:
     case = open_reference_case(api)
     response = command(api, case["id"], "add_note", {"text": "Nota."}, **{"X-Request-ID": "req-nota-1"})
     rejected = command(api, case["id"], "add_note", {"text": "Nota velha."},
                        **{"If-Match": '"1"', "X-Request-ID": "req-nota-2"})  # fmt: skip
 
-    assert response.status_code == 200 and rejected.status_code == 412
+    assert response.status_code == 200
+    assert rejected.status_code == 412
     correlations = [row["correlation_id"] for row in access_rows(api, case["id"]) if row["purpose"] == "command_response"]
     assert response.headers["X-Request-ID"] in correlations
     assert rejected.headers["X-Request-ID"] not in correlations
     assert len(correlations) == 2  # the opening and the note
 
 
-def test_access_row_rolls_back_with_a_conflicting_insert(api: Api) -> None:
+def test_access_row_rolls_back_on_conflict(api: Api) -> None:
     case = open_reference_case(api)
     app = api.store.app
     first, second = app.get_case(UUID(case["id"])), app.get_case(UUID(case["id"]))
