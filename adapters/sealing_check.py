@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 
 # A sealed value in the compact JSON of a stored state. A quote inside a JSON string is escaped,
@@ -33,6 +34,8 @@ _SQLITE = (
     "AND k.pseudonym = (SELECT s.pseudonym FROM case_subjects s WHERE s.case_id = ? "
     "ORDER BY s.linked_at DESC LIMIT 1)"
 )
+
+_ABORT = "DO $$ BEGIN RAISE EXCEPTION 'sealing keys of the new events changed'; END $$"
 
 
 class SealingKeyChanged(Exception):
@@ -83,4 +86,17 @@ class PostgresSealingCheck:
             usable[row["case_id"]].add(row["key_id"])
         stale = [case_id for case_id, key_ids in self.used.items() if usable.get(case_id) != key_ids]
         if stale:
+            self._abort_transaction()
             raise SealingKeyChanged(stale)
+
+    def _abort_transaction(self) -> None:
+        # The library's insert_events catches the exception raised here and leaves its transaction block
+        # normally, which commits unless the server already failed the transaction. An error raised
+        # by the server makes that commit a rollback, as with a duplicate event.
+        try:
+            with self.cursor.connection.pipeline() as pipeline:
+                self.cursor.execute(_ABORT)
+                pipeline.sync()
+        except psycopg.errors.RaiseException:
+            pass
+

@@ -25,6 +25,10 @@ def last_event_key_ids(api: Api, case_id: str) -> set[str]:
     return set(re.findall(r'"_sealed_":"([0-9a-f]{32})\.', rows[-1].state.decode()))
 
 
+def event_count(api: Api, case_id: str) -> int:
+    return len(list(api.store.app.recorder.select_events(UUID(case_id))))
+
+
 def erased_key_ids(store: Store, cpf: str) -> set[str]:
     keys = store.app.key_store.keys_of(store.app.key_store.pseudonym(cpf))
     return {key["key_id"] for key in keys if key["erased_at"] is not None}
@@ -57,6 +61,7 @@ def test_key_erased_elsewhere_never_seals(api: Api, other_process: RetentionCase
 
     used = last_event_key_ids(api, case["id"])
     assert used and not used & erased_key_ids(api.store, CPF)
+    assert event_count(api, case["id"]) == 3, "an insert sealed with the erased key was committed"
     fresh = other_process.get_case(UUID(case["id"]))
     assert fresh.notes[-1].text == "Nota depois da eliminação em outro processo."
 
@@ -72,6 +77,7 @@ def test_relinked_case_seals_under_new_dentist(api: Api, other_process: Retentio
 
     other_key_ids = {key["key_id"] for key in keys.keys_of(other_pseudonym)}
     assert last_event_key_ids(api, case["id"]) <= other_key_ids != set()
+    assert event_count(api, case["id"]) == 3, "an insert sealed under the former dentist was committed"
 
 
 def access_rows(api: Api, case_id: str) -> list[dict]:
