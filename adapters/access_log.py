@@ -13,6 +13,11 @@ _CREATE = [
     "CREATE INDEX IF NOT EXISTS personal_data_access_time ON personal_data_access (accessed_at)",
 ]
 
+_INSERT = (
+    "INSERT INTO personal_data_access (accessed_at, actor_id, roles, case_id, purpose, correlation_id) "
+    "VALUES (:at, :actor, :roles, :case, :purpose, :correlation)"
+)
+
 
 @dataclass(frozen=True)
 class AccessFilter:
@@ -22,8 +27,33 @@ class AccessFilter:
     accessed_to: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AccessRecord:
+    """One read of personal data: by whom, of which cases, why, in which request."""
+
+    actor_id: str
+    roles: tuple[str, ...]
+    case_ids: tuple[str, ...]
+    purpose: str
+    correlation_id: str
+
+
+def insert_access(cursor: Any, record: AccessRecord, *, is_postgres: bool) -> None:
+    """Insert the record's rows with ``cursor``, in the caller's transaction (the events' one for a command)."""
+    now = datetime.now(timezone.utc).isoformat()
+    rows = [
+        {"at": now, "actor": record.actor_id, "roles": ",".join(sorted(record.roles)), "case": case_id,
+         "purpose": record.purpose, "correlation": record.correlation_id}
+        for case_id in record.case_ids
+    ]  # fmt: skip
+    if len(rows) == 1:
+        cursor.execute(_sql(_INSERT, is_postgres), rows[0])
+    else:
+        cursor.executemany(_sql(_INSERT, is_postgres), rows)
+
+
 class AccessLog:
-    """Rows of ``personal_data_access``, written in their own transaction, in the events' database."""
+    """Rows of ``personal_data_access`` in the events' database; a command's row is written by the recorder."""
 
     def __init__(self, datastore: Any, *, is_postgres: bool) -> None:
         self.datastore = datastore
@@ -37,18 +67,9 @@ class AccessLog:
     def record(self, actor_id: str, roles: list[str], case_ids: list[str], purpose: str, correlation_id: str) -> None:
         if not case_ids:
             return
-        now = datetime.now(timezone.utc).isoformat()
-        rows = [
-            {"at": now, "actor": actor_id, "roles": ",".join(sorted(roles)), "case": case_id,
-             "purpose": purpose, "correlation": correlation_id}
-            for case_id in case_ids
-        ]  # fmt: skip
-        statement = self._sql(
-            "INSERT INTO personal_data_access (accessed_at, actor_id, roles, case_id, purpose, correlation_id) "
-            "VALUES (:at, :actor, :roles, :case, :purpose, :correlation)"
-        )
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.executemany(statement, rows)
+            insert_access(cursor, AccessRecord(actor_id, tuple(roles), tuple(case_ids), purpose, correlation_id),
+                          is_postgres=self.is_postgres)  # fmt: skip
 
     def entries(self, access_filter: AccessFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         clauses, params = [], {}
@@ -78,4 +99,8 @@ class AccessLog:
         return rows, total
 
     def _sql(self, statement: str) -> str:
-        return re.sub(r":(\w+)", r"%(\1)s", statement) if self.is_postgres else statement
+        return _sql(statement, self.is_postgres)
+
+
+def _sql(statement: str, is_postgres: bool) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", statement) if is_postgres else statement

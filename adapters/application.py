@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -24,10 +24,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Recording, project_aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
+from adapters.access_log import AccessRecord
 from adapters.case_cache import CaseCache
 from adapters.master_keys import load_master_keys
 from adapters.personal_data_mapper import PersonalDataMapper
 from adapters.recorders import IdempotencyRecord
+from adapters.sealing_check import SealingKeyChanged
 from adapters.settings import Settings
 from adapters.subject_keys import SubjectKeyStore
 from adapters.transcoding import DomainTranscoder
@@ -37,6 +39,9 @@ from domain.errors import CaseNotFound, DomainError, VersionConflict
 from domain.retention_case import RetentionCase
 
 logger = logging.getLogger(__name__)
+
+# How many times events are sealed again when their keys changed before the insert.
+MAX_SEALING_RETRIES = 2
 
 # How many times a command without an expected version is re-run after losing a race.
 MAX_CONFLICT_RETRIES = 3
@@ -135,7 +140,16 @@ class RetentionCases(Application):
         processing_event.saved_kwargs["recorded_at"] = {
             (event.originator_id, event.originator_version): event.timestamp for event in processing_event.events
         }
-        return super()._record(processing_event)
+        for attempt in range(MAX_SEALING_RETRIES + 1):
+            try:
+                return super()._record(processing_event)
+            except SealingKeyChanged as changed:
+                # A cached key was erased or the case changed dentist; seal again with keys read from the database.
+                self.key_store.forget_sealing(changed.case_ids)
+                if attempt == MAX_SEALING_RETRIES:
+                    raise
+                logger.info("sealing again after a key change cases=%d attempt=%d", len(changed.case_ids), attempt + 1)
+        raise AssertionError("unreachable")
 
     # Writing
 
@@ -145,12 +159,15 @@ class RetentionCases(Application):
         context: CommandContext,
         render: Renderer,
         idempotent: IdempotentRequest | None = None,
+        access: AccessRecord | None = None,
     ) -> CommandResult:
         try:
             case = RetentionCase.open(command, context)
         except DomainError as error:
             return self._replay_or_raise(context, idempotent, render, error)
-        result = self._save(case, context, render, idempotent, base_version=0)
+        if access is not None:
+            access = replace(access, case_ids=(str(case.id),))
+        result = self._save(case, context, render, idempotent, base_version=0, access=access)
         logger.info("case opened case_id=%s actor=%s correlation_id=%s", case.id, context.actor.actor_id, context.correlation_id)
         return result
 
@@ -162,7 +179,12 @@ class RetentionCases(Application):
         render: Renderer,
         expected_version: int | None = None,
         idempotent: IdempotentRequest | None = None,
+        access: AccessRecord | None = None,
     ) -> CommandResult:
+        """Run the command; ``access`` is the response's personal-data read, stored with the events.
+
+        A replayed response (``CommandResult.replayed``) stores no access row; the caller logs that read.
+        """
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             try:
                 case = self.get_case(case_id)
@@ -174,7 +196,7 @@ class RetentionCases(Application):
                 # A retry of a request that succeeded finds the case already changed by it.
                 return self._replay_or_raise(context, idempotent, render, error)
             try:
-                result = self._save(case, context, render, idempotent, base_version)
+                result = self._save(case, context, render, idempotent, base_version, access=access)
             except VersionConflict:
                 if expected_version is not None or attempt == MAX_CONFLICT_RETRIES:
                     raise
@@ -203,6 +225,7 @@ class RetentionCases(Application):
         render: Renderer,
         idempotent: IdempotentRequest | None,
         base_version: int,
+        access: AccessRecord | None = None,
     ) -> CommandResult:
         status_code, body, headers = render(case)
         record = None
@@ -217,7 +240,7 @@ class RetentionCases(Application):
                 headers=headers,
             )
         try:
-            self.save(case, idempotency=record)
+            self.save(case, idempotency=record, access=access)
         except IntegrityError:
             # Either a concurrent retry with the same key won, or another
             # command appended to the case first.

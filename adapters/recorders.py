@@ -1,4 +1,4 @@
-"""Event recorders that also store idempotency records and audit links in the events' transaction.
+"""Event recorders that also store idempotency records, audit links and access rows in the events' transaction.
 
 A command that arrives with an ``Idempotency-Key`` is saved with
 ``idempotency=IdempotencyRecord(...)``. The recorder inserts that record in
@@ -8,7 +8,11 @@ fails on the record's primary key and reads the winner's response instead.
 
 Each inserted event is also linked into the audit hash chain
 (``adapters.audit_ledger``) in that transaction, after the events table is
-locked for writing, so links follow commit order.
+locked for writing, so links follow commit order. In that transaction the
+recorder also checks the keys that sealed the events' personal fields
+(``adapters.sealing_check``). It inserts the personal-data access row of the
+command's response there too (``save(case, access=AccessRecord(...))``), so
+the read is logged if and only if the command is stored.
 """
 
 import json
@@ -24,7 +28,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL
 
+from adapters.access_log import AccessRecord, insert_access
 from adapters.audit_ledger import SQLITE_AUDIT_TABLES, AuditLedger, PostgresAuditLedger, SQLiteAuditLedger
+from adapters.sealing_check import PostgresSealingCheck, check_sealing_keys
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
 
@@ -99,7 +105,9 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
                 record.row(),
             )
         returning = super()._insert_events(c, stored_events, **kwargs)
+        check_sealing_keys(c, stored_events)
         self.audit_ledger.append(c, stored_events, kwargs.get("recorded_at") or {})
+        _insert_access(c, kwargs.get("access"), is_postgres=False)
         return returning
 
     def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
@@ -137,10 +145,18 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # The library locks the events table before inserting, so links are appended in commit order.
-        # The links get their own cursor: the library reads the new notification ids from ``curs``.
+        # Each statement gets its own cursor: the library reads the new notification ids from ``curs``,
+        # and in pipeline mode a cursor keeps only its last result. The key check and the access row
+        # are sent without waiting; reading the chain head sends them with the insert in one round trip.
         super()._insert_stored_events(curs, stored_events, **kwargs)
-        with curs.connection.cursor(row_factory=dict_row) as chain_cursor:
+        conn = curs.connection
+        with conn.cursor(row_factory=dict_row) as check_cursor, conn.cursor() as access_cursor, \
+                conn.cursor(row_factory=dict_row) as chain_cursor:  # fmt: skip
+            check = PostgresSealingCheck(check_cursor, stored_events)
+            check.start()
+            _insert_access(access_cursor, kwargs.get("access"), is_postgres=True)
             self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
+            check.verify()
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         record: IdempotencyRecord | None = kwargs.get("idempotency")
@@ -163,6 +179,11 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             )
             row = curs.fetchone()
         return None if row is None else IdempotencyRecord.from_row(row)
+
+
+def _insert_access(cursor: Any, record: AccessRecord | None, *, is_postgres: bool) -> None:
+    if record is not None and record.case_ids:
+        insert_access(cursor, record, is_postgres=is_postgres)
 
 
 class PollingSubscription(ListenNotifySubscription[ApplicationRecorder]):

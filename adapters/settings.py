@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = Field(default=None, description="Base64 of 32 bytes: wraps each dentist's key.")
     pseudonym_key: SecretStr | None = Field(default=None, description="Base64 of 32 bytes: HMAC key of CPF pseudonyms.")
     subject_key_cache_seconds: float = Field(
-        default=30.0, ge=0, description="How long an unwrapped dentist key stays cached in one process."
+        default=30.0, ge=0, description="How long an unwrapped dentist key, and the dentist of a case for sealing, "
+        "stay cached in one process."
     )
     jwks_file: Path | None = Field(default=None, description="JWKS file with the identity provider's public keys.")
     jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider (instead of a file).")

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,6 +28,9 @@ from adapters.master_keys import MasterKeys
 logger = logging.getLogger(__name__)
 
 NONCE_BYTES = 12
+
+# Cases whose current dentist one process keeps for sealing; the map is emptied when full.
+MAX_CACHED_CASES = 10_000
 
 _CREATE = [
     "CREATE TABLE IF NOT EXISTS subject_keys ("
@@ -54,6 +57,12 @@ class SubjectKeyStore:
         self._master: MasterKeys | None = None
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, bytes | None]] = {}
+        # Sealing side: each case's current dentist and each dentist's usable key, with their expiry.
+        # The recorder checks in the events' transaction that a key taken from here is still usable
+        # and belongs to the case's current dentist (``adapters.sealing_check``), so a stale entry
+        # makes the insert fail and be mapped again, never seals data under a wrong or erased key.
+        self._case_subjects: dict[str, tuple[float, str]] = {}
+        self._active: dict[str, tuple[float, str, bytes]] = {}
         self._lock = threading.Lock()
 
     def create_tables(self) -> None:
@@ -65,6 +74,37 @@ class SubjectKeyStore:
         return hmac.new(self._keys().pseudonym_key, cpf.encode(), hashlib.sha256).hexdigest()
 
     # Keys
+
+    def sealing_key(self, pseudonym: str) -> tuple[str, bytes]:
+        """Return the dentist's usable key for sealing, from this process's cache when fresh."""
+        with self._lock:
+            cached = self._active.get(pseudonym)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        key_id, data_key = self.active_key(pseudonym)
+        if self._cache_seconds > 0:
+            with self._lock:
+                self._active[pseudonym] = (time.monotonic() + self._cache_seconds, key_id, data_key)
+        return key_id, data_key
+
+    def case_subject(self, case_id: str) -> str | None:
+        """Return the case's current dentist, from this process's cache when fresh."""
+        with self._lock:
+            cached = self._case_subjects.get(case_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        pseudonym = self.case_pseudonym(case_id)
+        if pseudonym is not None:
+            self._remember_subject(case_id, pseudonym)
+        return pseudonym
+
+    def forget_sealing(self, case_ids: Iterable[str]) -> None:
+        """Drop the cached dentists of these cases and those dentists' cached keys."""
+        with self._lock:
+            for case_id in case_ids:
+                cached = self._case_subjects.pop(case_id, None)
+                if cached is not None:
+                    self._active.pop(cached[1], None)
 
     def active_key(self, pseudonym: str) -> tuple[str, bytes]:
         """Return the usable key of a dentist, creating one if there is none (or only erased ones)."""
@@ -120,6 +160,7 @@ class SubjectKeyStore:
         with self._lock:
             for row in erased:
                 self._cache[row["key_id"]] = (0.0, None)
+            self._active.pop(pseudonym, None)
         return len(erased)
 
     # Cases
@@ -131,6 +172,7 @@ class SubjectKeyStore:
             "ON CONFLICT (case_id, pseudonym) DO UPDATE SET linked_at = excluded.linked_at",
             {"case_id": case_id, "p": pseudonym, "now": _now()},
         )
+        self._remember_subject(case_id, pseudonym)
 
     def case_pseudonym(self, case_id: str) -> str | None:
         """Return the pseudonym of the case's current dentist (the most recent link)."""
@@ -164,6 +206,14 @@ class SubjectKeyStore:
     def _remember(self, key_id: str, data_key: bytes | None) -> None:
         with self._lock:
             self._cache[key_id] = (time.monotonic() + self._cache_seconds, data_key)
+
+    def _remember_subject(self, case_id: str, pseudonym: str) -> None:
+        if self._cache_seconds <= 0:
+            return
+        with self._lock:
+            if len(self._case_subjects) >= MAX_CACHED_CASES:
+                self._case_subjects.clear()
+            self._case_subjects[case_id] = (time.monotonic() + self._cache_seconds, pseudonym)
 
     def _sql(self, statement: str) -> str:
         return re.sub(r":(\w+)", r"%(\1)s", statement) if self.is_postgres else statement

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from adapters.application import RetentionCases
 from adapters.audit_signing import generate_key_file
 from adapters.settings import Settings
 from adapters.store import Store, migrate, open_store
@@ -117,6 +118,16 @@ def store(settings: Settings) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def other_process(settings: Settings, store: Store) -> Iterator[RetentionCases]:
+    """A second application on the same database, as another API process would have."""
+    other = RetentionCases(settings)
+    try:
+        yield other
+    finally:
+        other.close()
 
 
 @dataclass

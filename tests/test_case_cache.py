@@ -2,7 +2,6 @@
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from adapters.application import RetentionCases
 from adapters.case_cache import CaseCache
 from adapters.lgpd import erase_subject
-from adapters.settings import Settings
 from adapters.store import Store
 from api import reference_case
 from domain.actor import CommandContext
@@ -69,16 +67,6 @@ def test_cached_copies_are_independent(store: Store) -> None:
 
     assert second.version == 2
     assert [note.text for note in second.notes] == ["primeira"]
-
-
-@pytest.fixture
-def other_process(settings: Settings, store: Store) -> Iterator[RetentionCases]:
-    """A second application on the same database, as another API process would have."""
-    other = RetentionCases(settings)
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def test_cached_case_sees_other_process_writes(store: Store, other_process: RetentionCases) -> None:

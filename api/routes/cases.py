@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from adapters.application import CommandResult, IdempotentRequest
 from adapters.time_travel import PointInTime, parse_point, resolve_version
-from api.access import record_personal_read
+from api.access import personal_read, record_personal_read
 from api.auth import current_actor, require_any_role
 from api.context import command_context, idempotency_key, store_of
 from api.presenters import present_case, present_event
@@ -52,8 +52,11 @@ def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depe
         location = f"/v1/cases/{case.id}"
         return 201, present_case(case, actor), {"Location": location, "ETag": f'"{case.version}"'}
 
-    result = store_of(request).app.open_case(command, context, render, idempotent)
-    record_personal_read(request, actor, [result.body["id"]], AccessPurpose.COMMAND_RESPONSE)
+    # The new case's id is filled in by open_case, which stores this read with the case's events.
+    access = personal_read(request, actor, [], AccessPurpose.COMMAND_RESPONSE)
+    result = store_of(request).app.open_case(command, context, render, idempotent, access=access)
+    if result.replayed:
+        record_personal_read(request, actor, [result.body["id"]], AccessPurpose.COMMAND_RESPONSE)
     return result_response(result)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from adapters.application import IdempotentRequest
-from api.access import record_personal_read
+from api.access import personal_read, record_personal_read
 from api.auth import current_actor
 from api.context import command_context, expected_version, idempotency_key, store_of
 from api.presenters import present_case
@@ -45,8 +45,11 @@ def _endpoint(trigger: str, body_model: type[Body]) -> Callable[..., JSONRespons
             render,
             expected_version=expected_version(request),
             idempotent=idempotent,
+            access=personal_read(request, actor, [str(case_id)], AccessPurpose.COMMAND_RESPONSE),
         )
-        record_personal_read(request, actor, [str(case_id)], AccessPurpose.COMMAND_RESPONSE)
+        if result.replayed:
+            # A new command's read is stored with its events; a replayed response is read again here.
+            record_personal_read(request, actor, [str(case_id)], AccessPurpose.COMMAND_RESPONSE)
         return result_response(result)
 
     run_command.__name__ = trigger
