@@ -34,6 +34,8 @@ from adapters.sealing_check import PostgresSealingCheck, check_sealing_keys
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
 
+_ABORT_UNCHAINED = "DO $$ BEGIN RAISE EXCEPTION 'audit chain link could not be written'; END $$"
+
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
@@ -155,7 +157,13 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             check = PostgresSealingCheck(check_cursor, stored_events)
             check.start()
             _insert_access(access_cursor, kwargs.get("access"), is_postgres=True)
-            self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
+            try:
+                self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
+            except Exception:
+                # eventsourcing 9.5.6 catches errors raised here and still commits, so the
+                # server must fail the transaction or the events would be stored unchained.
+                chain_cursor.execute(_ABORT_UNCHAINED)
+                raise
             check.verify()
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:

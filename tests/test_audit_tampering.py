@@ -201,3 +201,39 @@ def _recompute_chain(settings: Settings, from_position: int) -> None:
                 "UPDATE audit_chain SET digest = %s, link = %s WHERE position = %s", (digest, link, position)
             )
         conn.commit()
+
+
+def test_failed_chain_append_stores_no_event(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone
+
+    from eventsourcing.persistence import PersistenceError
+
+    from adapters.settings import Settings
+    from adapters.store import migrate, open_store
+    from api.reference_case import OPEN_CASE
+    from domain.actor import Actor, CommandContext
+    from domain.catalog import Role
+    from domain.commands import OpenCase, parse_header
+
+    settings = Settings(
+        database_url=postgres_url,
+        master_key_file=tmp_path / "master.key",
+        audit_signing_key_file=tmp_path / "audit.pem",
+    )
+    migrate(settings)
+    store = open_store(settings)
+    try:
+        ledger = store.app.recorder.audit_ledger
+
+        def broken_append(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError("simulated fault in the chain append")
+
+        ledger.append = broken_append
+        context = CommandContext(Actor("marina", frozenset({Role.AGENT})), "req", datetime.now(timezone.utc))
+        try:
+            store.app.open_case(OpenCase(header=parse_header(OPEN_CASE)), context, lambda case: (201, {}, {}))
+        except (RuntimeError, PersistenceError):
+            pass
+        assert store.app.recorder.max_notification_id() in (None, 0)
+    finally:
+        store.close()
