@@ -24,6 +24,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, ListenNotifySubscription, StoredEvent, Subscription
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+import psycopg
 from psycopg import Cursor
 from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL
@@ -159,6 +160,9 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             _insert_access(access_cursor, kwargs.get("access"), is_postgres=True)
             try:
                 self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
+            except psycopg.Error:
+                # A database error (a duplicate event, for one) has already failed the transaction.
+                raise
             except Exception:
                 # eventsourcing 9.5.6 catches errors raised here and still commits, so the
                 # server must fail the transaction or the events would be stored unchained.

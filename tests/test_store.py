@@ -15,7 +15,7 @@ from domain.catalog import Role
 from domain.commands import OpenCase, parse_command, parse_header
 from domain.retention_case import RetentionCase
 
-AGENT = CommandContext(Actor("marina", frozenset({Role.AGENT})), "req", datetime(2024, 1, 1, tzinfo=timezone.utc))
+AGENT = CommandContext(Actor("marina", frozenset({Role.AGENT})), "req", datetime.now(timezone.utc))
 
 
 def render(case: RetentionCase):  # type: ignore[no-untyped-def]
