@@ -16,7 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.projections import PROJECTION_NAMES, case_summary
-from adapters.projections.batches import decode, fold_into, read_batch
+from adapters.projections.batches import read_batch
+from adapters.projections.fast_fold import FastFold
 from adapters.projections.database import ReadDatabase
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def rebuild(app: Any, db: ReadDatabase, name: str, *, batch_size: int = 5000, pr
         cursor.execute(case_summary.create_table_sql(table))
     logger.info("rebuild started name=%s events=%d", name, total)
 
+    folder = FastFold(app)
     position, done = 0, 0
     # Read-ahead: the next batch is fetched in a thread while this one is decoded and written.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rebuild-{name}") as reader:
@@ -48,7 +50,7 @@ def rebuild(app: Any, db: ReadDatabase, name: str, *, batch_size: int = 5000, pr
         while len(notifications) == batch_size:
             upcoming = reader.submit(read_batch, app, notifications[-1].id, batch_size)
             with db.transaction(write=True) as cursor:
-                fold_into(db, cursor, table, decode(app, notifications))
+                folder.fold_into(db, cursor, table, notifications)
             position = notifications[-1].id
             done += len(notifications)
             if progress:
@@ -58,7 +60,7 @@ def rebuild(app: Any, db: ReadDatabase, name: str, *, batch_size: int = 5000, pr
     with db.transaction(write=True) as cursor:
         db.read_position(cursor, name, for_update=True)
         while notifications:
-            fold_into(db, cursor, table, decode(app, notifications))
+            folder.fold_into(db, cursor, table, notifications)
             position = notifications[-1].id
             done += len(notifications)
             notifications = read_batch(app, position, batch_size)
