@@ -7,7 +7,7 @@ from typing import Any
 from adapters.lgpd import erase_subject
 from adapters.projections import case_summary
 from adapters.projections.batches import decode, fold_into, read_batch
-from adapters.projections.fast_fold import FastFold
+from adapters.projections.fast_fold import EventReader, FastFold
 from adapters.projections.rebuild import rebuild
 from adapters.store import Store
 from domain.actor import Actor, CommandContext
@@ -23,13 +23,13 @@ def _save(store: Store, rng: random.Random, cases: int, first_number: int) -> No
     store.app.save(*generated)
 
 
-def _fold(store: Store, table: str, fold_batch: Any) -> list[dict[str, Any]]:
+def _fold(store: Store, table: str, read: Any, fold_batch: Any) -> list[dict[str, Any]]:
     db = store.read_models
     with db.transaction(write=True) as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(case_summary.create_table_sql(table))
     position = 0
-    while notifications := read_batch(store.app, position, 97):
+    while notifications := read(position, 97):
         with db.transaction(write=True) as cursor:
             fold_batch(db, cursor, table, notifications)
         position = notifications[-1].id
@@ -57,8 +57,17 @@ def test_fast_fold_rows_equal_mapper_rows(store: Store) -> None:
     for needed in ("CaseDetailsCorrected", "CaseReopened", "PersonalDataErased", "ConclusionReturned", "ActionOffered"):
         assert needed in topics, needed
 
-    expected = _fold(store, "case_summary_mapper", lambda db, cursor, table, batch: fold_into(db, cursor, table, decode(store.app, batch)))
-    fast = _fold(store, "case_summary_fast", FastFold(store.app).fold_into)
+    expected = _fold(
+        store,
+        "case_summary_mapper",
+        lambda after, limit: read_batch(store.app, after, limit),
+        lambda db, cursor, table, batch: fold_into(db, cursor, table, decode(store.app, batch)),
+    )
+    reader = EventReader(store.app, store.read_models)
+    try:
+        fast = _fold(store, "case_summary_fast", reader.read, FastFold(store.app).fold_into)
+    finally:
+        reader.close()
     rebuild(store.app, store.read_models, case_summary.NAME, batch_size=64)
     with store.read_models.transaction() as cursor:
         cursor.execute(f"SELECT * FROM {case_summary.NAME} ORDER BY case_id")
