@@ -4,7 +4,7 @@
 values the case summary keeps straight into the row, as
 ``case_summary.apply_event`` would after a full decode. Of the sealed
 personal fields it unseals only the dentist's name, with one AES-GCM cipher
-per data key for the fold's lifetime; a key found erased gives the same
+per data key for the fold's lifetime. A key found erased gives the same
 erased marker as the mapper. An event of a topic it does not handle, or
 whose JSON lacks an expected key, is decoded through the application's
 mapper and folded by ``apply_event``. Tests compare both paths row by row.
@@ -95,7 +95,11 @@ def _utc_text(stored: str) -> str:
 
 
 class FastFold:
-    """Folds notifications into case summary rows, for a rebuild or a worker."""
+    """Folder of stored events into the case summary rows of a table being rebuilt.
+
+    NOTE: a key erased while a rebuild runs stays usable until the rebuild ends, because ciphers are
+    cached. The case's PersonalDataErased event, folded later, still sets its personal columns to NULL.
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
