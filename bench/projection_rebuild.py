@@ -17,9 +17,10 @@ application's recorder, then measures in the same run:
 
 The scratch database is dropped and recreated unless ``--reuse`` is given.
 
-NOTE: the loader encodes events with a plain mapper, so personal fields are
-stored unsealed and the rebuild does not pay the AES-GCM unsealing that
-events written by the application need.
+The loader seals personal fields as the application does: every field
+under the dentist's data key, with its own nonce and AES-GCM ciphertext. The
+generated cases share one dentist (one CPF), so they share one key, created
+in the store's key table before loading; the rebuild unwraps it from there.
 """
 
 import argparse
@@ -31,13 +32,14 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import Mapper, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import ApplicationSubscription
 
 from adapters.case_search import CaseFilter, search_cases
 from adapters.projections import case_summary
 from adapters.projections.lag import events_table
+from adapters.personal_data_mapper import PersonalDataMapper
 from adapters.projections.rebuild import rebuild
 from adapters.retention_report import retention_report
 from adapters.settings import Settings
@@ -88,7 +90,9 @@ def load_events(store: Store, target: int) -> int:
         return recorded
     started = time.monotonic()
     table = events_table(store.app, store.read_models)
-    chunks = [(seed, seed * CHUNK_CASES) for seed in range(target // (CHUNK_CASES * 6) + 1)]
+    cpf = case_generator.open_case(random.Random(0), "X", 0).header.provider.cpf
+    key = store.app.key_store.active_key(store.app.key_store.pseudonym(cpf))
+    chunks = [(seed, seed * CHUNK_CASES, key) for seed in range(target // (CHUNK_CASES * 6) + 1)]
     with multiprocessing.Pool(2) as pool, psycopg.connect(store.app.settings.database_url) as conn:
         for rows in pool.imap(stored_event_rows, chunks):
             with conn.cursor() as cursor, cursor.copy(
@@ -110,11 +114,22 @@ def load_events(store: Store, target: int) -> int:
 CHUNK_CASES = 1000
 
 
-def stored_event_rows(chunk: tuple[int, int]) -> list[tuple[Any, ...]]:
+class OneDentistMapper(PersonalDataMapper):
+    """The application's mapper, sealing under one given dentist key instead of looking it up."""
+
+    def __init__(self, key: tuple[str, bytes]) -> None:
+        super().__init__(DomainTranscoder())
+        self.key = key
+
+    def _key_for(self, domain_event: Any, case_id: str) -> tuple[str, bytes]:
+        return self.key
+
+
+def stored_event_rows(chunk: tuple[int, int, tuple[str, bytes]]) -> list[tuple[Any, ...]]:
     """Generate ``CHUNK_CASES`` cases and encode their events as the application's mapper does."""
-    seed, first_number = chunk
+    seed, first_number, key = chunk
     rng = random.Random(seed)
-    mapper = Mapper(transcoder=DomainTranscoder())
+    mapper = OneDentistMapper(key)
     operator = rng.choice(("ODONTOLIFE", "SORRIR", "DENTAL+"))
     rows = []
     for case in case_generator.generate(rng, operator, CHUNK_CASES, 8, first_number):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.projections import PROJECTION_NAMES, case_summary
-from adapters.projections.batches import decode, fold_into, read_batch
+from adapters.projections.fast_fold import EventReader, FastFold
 from adapters.projections.database import ReadDatabase
 
 logger = logging.getLogger(__name__)
@@ -41,29 +41,34 @@ def rebuild(app: Any, db: ReadDatabase, name: str, *, batch_size: int = 5000, pr
         cursor.execute(case_summary.create_table_sql(table))
     logger.info("rebuild started name=%s events=%d", name, total)
 
+    folder = FastFold(app)
+    events = EventReader(app, db)
     position, done = 0, 0
-    # Read-ahead: the next batch is fetched in a thread while this one is decoded and written.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rebuild-{name}") as reader:
-        notifications = read_batch(app, position, batch_size)
-        while len(notifications) == batch_size:
-            upcoming = reader.submit(read_batch, app, notifications[-1].id, batch_size)
-            with db.transaction(write=True) as cursor:
-                fold_into(db, cursor, table, decode(app, notifications))
-            position = notifications[-1].id
-            done += len(notifications)
-            if progress:
-                progress(done, total)
-            notifications = upcoming.result()
+    try:
+        # Read-ahead: the next batch is fetched in a thread while this one is folded and written.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rebuild-{name}") as reader:
+            batch = events.read(position, batch_size)
+            while len(batch) == batch_size:
+                upcoming = reader.submit(events.read, batch[-1].id, batch_size)
+                with db.transaction(write=True) as cursor:
+                    folder.fold_into(db, cursor, table, batch)
+                position = batch[-1].id
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+                batch = upcoming.result()
 
-    with db.transaction(write=True) as cursor:
-        db.read_position(cursor, name, for_update=True)
-        while notifications:
-            fold_into(db, cursor, table, decode(app, notifications))
-            position = notifications[-1].id
-            done += len(notifications)
-            notifications = read_batch(app, position, batch_size)
-        _swap(db, cursor, table, name)
-        db.set_position(cursor, name, position, done, reset=True)
+        with db.transaction(write=True) as cursor:
+            db.read_position(cursor, name, for_update=True)
+            while batch:
+                folder.fold_into(db, cursor, table, batch)
+                position = batch[-1].id
+                done += len(batch)
+                batch = events.read(position, batch_size)
+            _swap(db, cursor, table, name)
+            db.set_position(cursor, name, position, done, reset=True)
+    finally:
+        events.close()
     if progress:
         progress(done, max(total, done))
     logger.info("rebuild finished name=%s events=%d position=%d seconds=%.1f", name, done, position, time.monotonic() - started)
