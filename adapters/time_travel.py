@@ -13,7 +13,7 @@ from uuid import UUID
 
 from adapters.application import RetentionCases
 from domain.errors import CaseNotFound, InvalidValue
-from domain.values import parse_instant
+from domain.values import MAX_SQL_INTEGER, parse_instant
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,11 @@ def parse_version(raw: str | int, *, field: str) -> int:
         version = int(raw)
     except ValueError:
         raise InvalidValue(f"Versão inválida no campo '{field}': '{raw}'.", field=field, value=str(raw)) from None
-    if version < 1:
+    if version < 1 or version > MAX_SQL_INTEGER:
         raise InvalidValue(
-            f"A versão no campo '{field}' deve ser 1 ou maior; recebido {version}.", field=field, value=version
+            f"A versão no campo '{field}' deve estar entre 1 e {MAX_SQL_INTEGER}; recebido {version}.",
+            field=field,
+            value=str(version),
         )
     return version
 

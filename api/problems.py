@@ -7,6 +7,7 @@ faults all become ``application/problem+json`` with a stable English
 
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -108,7 +109,7 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
             request,
             412 if has_if_match else 409,
             "version_conflict" if has_if_match else "concurrent_modification",
-            error.detail,
+            _version_conflict_detail(error, has_if_match),
             field="If-Match" if has_if_match else None,
             current_version=error.current,
             expected_version=error.expected,
@@ -121,6 +122,23 @@ def domain_problem(request: Request, error: DomainError) -> JSONResponse:
     elif error.value is not None and isinstance(error.value, str | int | float | list):
         extra = {"value": error.value}
     return problem_response(request, status, error.code, error.detail, field=error.field, **extra)
+
+
+def _version_conflict_detail(error: VersionConflict, has_if_match: bool) -> str:
+    if not has_if_match:
+        return (
+            f"Outra requisição alterou o caso ao mesmo tempo (versão atual: {error.current}). "
+            "Consulte o caso e reenvie o comando se ele ainda fizer sentido."
+        )
+    if error.expected > error.current:
+        return (
+            f"O If-Match pede a versão {error.expected}, mas o caso está na versão {error.current}. "
+            f"Envie If-Match: \"{error.current}\" (o ETag atual)."
+        )
+    return (
+        f"O caso foi alterado desde a versão {error.expected}: a versão atual é {error.current}. "
+        f"Consulte o caso e reenvie com If-Match: \"{error.current}\"."
+    )
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -136,6 +154,27 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return path or "body"
 
 
+# FastAPI's detail (0.163.2) when reading the body raises anything but a JSONDecodeError.
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+# pt-BR wording of pydantic's bound names in a ``ctx``.
+_BOUND_WORDS = {"ge": "mínimo", "le": "máximo", "gt": "maior que", "lt": "menor que"}
+
+
+def _accepted_codes(expected: str) -> str:
+    """Turn pydantic's "'a', 'b' or 'c'" into "a, b, c"."""
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
+
+
+def _malformed_json_detail(error: dict[str, Any]) -> str:
+    """Say where the JSON broke, without the parser's English message."""
+    location = tuple(error.get("loc", ()))
+    position = location[1] if len(location) > 1 and isinstance(location[1], int) else None
+    if position is None:
+        return "O corpo da requisição não é um JSON válido."
+    return f"O corpo da requisição não é um JSON válido (erro de sintaxe na posição {position})."
+
+
 def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
     """Translate one pydantic error into (code, field, pt-BR detail)."""
     kind = error.get("type", "")
@@ -144,13 +183,13 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
     shown = "" if isinstance(given, dict | list) or given is None else f": '{str(given)[:80]}'"
     ctx = error.get("ctx") or {}
     if kind == "json_invalid":
-        return "malformed_json", "body", f"O corpo da requisição não é um JSON válido ({ctx.get('error', 'erro de sintaxe')})."
+        return "malformed_json", "body", _malformed_json_detail(error)
     if kind == "missing":
         return "missing_value", field, f"O campo '{field}' é obrigatório."
     if kind == "extra_forbidden":
         return "invalid_value", field, f"Campo desconhecido: '{field}'. Remova-o ou confira o nome."
     if kind == "enum" or kind == "literal_error":
-        expected = ctx.get("expected", "")
+        expected = _accepted_codes(str(ctx.get("expected", "")))
         return "invalid_value", field, f"Código desconhecido no campo '{field}'{shown}. Códigos aceitos: {expected}."
     if kind.startswith("string_too_long"):
         return "invalid_value", field, f"O campo '{field}' excede o tamanho máximo de {ctx.get('max_length')} caracteres."
@@ -165,7 +204,7 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "invalid_value", field, f"O campo '{field}' deve ser um objeto JSON."
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        limits = ", ".join(f"{k}={v}" for k, v in ctx.items())
+        limits = ", ".join(f"{_BOUND_WORDS[key]} {value}" for key, value in ctx.items() if key in _BOUND_WORDS)
         return "invalid_value", field, f"Valor fora do intervalo no campo '{field}'{shown} ({limits})."
     if kind.startswith("uuid"):
         return "invalid_value", field, f"Identificador inválido no campo '{field}'{shown}: use um UUID."
@@ -199,6 +238,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         if error.status_code == 405:
             return problem_response(
                 request, 405, "method_not_allowed", f"O método {request.method} não é aceito em '{request.url.path}'."
+            )
+        if error.status_code == 400 and error.detail == _BODY_PARSE_ERROR:
+            # FastAPI raises this for bodies json.loads cannot take at all (invalid UTF-8, nesting too deep).
+            return problem_response(
+                request,
+                400,
+                "malformed_json",
+                "O corpo da requisição não é um JSON válido: envie JSON em UTF-8, sem aninhamento excessivo.",
+                field="body",
             )
         detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail, ensure_ascii=False)
         return problem_response(request, error.status_code, "http_error", detail, headers=getattr(error, "headers", None))

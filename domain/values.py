@@ -12,6 +12,9 @@ from domain.errors import InvalidValue, MissingValue
 # transcripts while keeping a single event small.
 MAX_TEXT_LENGTH = 20_000
 MAX_SHORT_TEXT_LENGTH = 200
+MAX_COUNT = 10**9
+# Largest value a signed 64-bit SQL integer holds (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_SQL_INTEGER = 2**63 - 1
 
 
 def parse_text(raw: object, *, field: str, required: bool = True, max_length: int = MAX_TEXT_LENGTH) -> str:
@@ -144,9 +147,9 @@ def parse_count(raw: object, *, field: str, minimum: int = 0) -> int:
                 value=text,
             )
         number = int(text.replace(".", ""))
-    if number < minimum or number > 10**9:
+    if number < minimum or number > MAX_COUNT:
         raise InvalidValue(
-            f"Número fora do intervalo no campo '{field}': {number} (mínimo {minimum}).",
+            f"Número fora do intervalo no campo '{field}': {number}. Use um valor de {minimum} a {MAX_COUNT}.",
             field=field,
             value=number,
         )

@@ -18,7 +18,7 @@ from domain.catalog import AccessPurpose, Role
 from domain.commands import OpenCase, parse_header
 from domain.errors import InvalidValue
 from domain.retention_case import RetentionCase
-from domain.values import parse_instant
+from domain.values import MAX_SQL_INTEGER, parse_instant
 
 router = APIRouter(prefix="/v1/cases", tags=["casos"])
 
@@ -66,7 +66,7 @@ def get_case(
     request: Request,
     response: Response,
     actor: Annotated[Actor, Depends(current_actor)],
-    version: Annotated[int | None, Query(ge=1, description="Versão do caso a reconstruir.")] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_SQL_INTEGER, description="Versão do caso a reconstruir.")] = None,
     as_of: Annotated[str | None, Query(description="Instante ISO 8601: o caso como estava registrado nele.")] = None,
 ) -> dict[str, Any]:
     """Estado do caso, atual ou como estava numa versão ou instante, e os comandos possíveis agora."""

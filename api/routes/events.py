@@ -15,6 +15,7 @@ from api.event_stream import stream_events
 from api.problems import ApiProblem
 from domain.actor import Actor
 from domain.catalog import Role
+from domain.values import MAX_SQL_INTEGER
 
 router = APIRouter(prefix="/v1/events", tags=["eventos"])
 
@@ -27,7 +28,7 @@ TYPES_HELP = "Tipos de evento separados por vírgula, como CaseOpened,Conclusion
 def list_events(
     request: Request,
     actor: Annotated[Actor, Depends(current_actor)],
-    after: Annotated[int, Query(ge=0, description="Devolve eventos com posição maior que esta.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER, description="Devolve eventos com posição maior que esta.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Máximo de eventos na página.")] = 100,
     types: Annotated[str | None, Query(max_length=2000, description=TYPES_HELP)] = None,
     case_id: Annotated[UUID | None, Query(description="Só eventos deste caso.")] = None,
@@ -47,7 +48,7 @@ def list_events(
 def stream(
     request: Request,
     actor: Annotated[Actor, Depends(current_actor)],
-    after: Annotated[int, Query(ge=0, description="Começa depois desta posição.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SQL_INTEGER, description="Começa depois desta posição.")] = 0,
     types: Annotated[str | None, Query(max_length=2000, description=TYPES_HELP)] = None,
     case_id: Annotated[UUID | None, Query(description="Só eventos deste caso.")] = None,
     heartbeat: Annotated[float, Query(ge=0.5, le=300, description="Segundos sem eventos até um comentário de heartbeat.")] = 15,
