@@ -51,7 +51,12 @@ class RequestId:
 
 
 class RequestGuard:
-    """Reject oversized bodies (413) and POST bodies that are not JSON (415) before routing."""
+    """Reject oversized bodies (413) and POST bodies that are not JSON (415) before routing.
+
+    A body without Content-Length (chunked) is read into memory up to the
+    limit before the app runs, so an oversized one gets 413 rather than
+    the framework's English body-parsing error.
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -62,27 +67,39 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        if scope["method"] in ("POST", "PUT", "PATCH"):
-            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-                await _problem(send, scope, 415, "unsupported_media_type",
-                               f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.")  # fmt: skip
-                return
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        has_body_method = scope["method"] in ("POST", "PUT", "PATCH")
+        if has_body_method and content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            await _problem(send, scope, 415, "unsupported_media_type",
+                           f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.")  # fmt: skip
+            return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
             return
 
+        if not declared and (has_body_method or "transfer-encoding" in headers):
+            buffered = await self._read_body(receive)
+            if buffered is None:
+                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+                return
+            receive = _replay(buffered, receive)
+            body_size = len(buffered)
+        else:
+            body_size = int(declared) if declared.isdigit() else 0
+        if has_body_method and not content_type and body_size > 0:
+            await _problem(send, scope, 415, "unsupported_media_type",
+                           "Corpo enviado sem tipo de conteúdo: envie o cabeçalho 'Content-Type: application/json'.")  # fmt: skip
+            return
+
         received = 0
-        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    too_large = True
                     raise _BodyTooLarge
             return message
 
@@ -100,8 +117,39 @@ class RequestGuard:
             if not response_started:
                 await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
 
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """Read the whole body; return None as soon as it exceeds the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
     def _too_large_detail(self) -> str:
         return f"O corpo da requisição excede o limite de {self.max_body_bytes} bytes."
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Return a ``receive`` that yields ``body`` once, then defers to the server (for disconnects)."""
+    sent = False
+
+    async def replay_receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay_receive
 
 
 class _BodyTooLarge(Exception):
