@@ -4,7 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.settings import Settings
@@ -13,6 +13,7 @@ from api.auth import KeyRing
 from api.jwt_auth import JwtVerifier
 from api.middleware import RequestGuard, RequestId
 from api.problems import install_problem_handlers
+from api.query_guard import reject_unknown_query_parameters
 from api.rate_limit import RateLimiter
 from api.routes import audit, case_search, cases, commands, dossier, events, lgpd, projections, reference, reports
 from api.security_headers import SecurityHeaders
@@ -52,6 +53,7 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
         summary="Casos de retenção da rede credenciada odontológica",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.keys = keys or KeyRing.load(settings.api_keys_file)
