@@ -5,9 +5,9 @@ import logging
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated
-from uuid import UUID
+from typing import Annotated, Any
 
+import httpx
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -15,6 +15,7 @@ from rich.console import Console
 from adapters.settings import Settings
 from adapters.store import migrate as migrate_schema
 from adapters.store import open_store
+from api.cli_args import parse_case_id
 from api.cli_keys import keys_cli
 from api.cli_lgpd import lgpd_cli
 from domain.catalog import AccessPurpose, Role
@@ -89,13 +90,18 @@ def demo(
     if url and not (agent_key and supervisor_key):
         console.print("[red]Com --url informe também --agent-key e --supervisor-key.[/red]")
         raise typer.Exit(code=2)
-    ok = run_demo(console, Settings(), url=url, agent_key=agent_key, supervisor_key=supervisor_key)
+    try:
+        ok = run_demo(console, Settings(), url=url, agent_key=agent_key, supervisor_key=supervisor_key)
+    except httpx.TransportError as error:
+        console.print(f"[red]Não foi possível falar com a API em {url}: {type(error).__name__}. "
+                      "Confira a URL e se o servidor está no ar (retencao serve).[/red]", highlight=False)  # fmt: skip
+        raise typer.Exit(code=1) from None
     raise typer.Exit(code=0 if ok else 1)
 
 
 @cli.command()
 def replay(
-    case_id: Annotated[UUID, typer.Argument(help="Identificador do caso.")],
+    case_id: Annotated[str, typer.Argument(help="Identificador (UUID) do caso.")],
     until: Annotated[
         str | None, typer.Option(help="Versão (número) ou instante ISO 8601 até onde reproduzir, inclusive.")
     ] = None,
@@ -105,35 +111,40 @@ def replay(
     from api.replay import replay_case, replay_table
     from domain.errors import DomainError
 
+    case_uuid = parse_case_id(console, case_id, name="Identificador do caso")
     store = open_store(Settings())
     try:
-        steps = replay_case(store.app, case_id, parse_point(until, field="until"))
+        steps = replay_case(store.app, case_uuid, parse_point(until, field="until"))
         # The table shows the dentist's personal data, so the read is logged like an API read.
         if store.access_log is not None:
-            store.access_log.record(f"cli:{getpass.getuser()}", [Role.AUDITOR.value], [str(case_id)],
+            store.access_log.record(f"cli:{getpass.getuser()}", [Role.AUDITOR.value], [str(case_uuid)],
                                     AccessPurpose.REPLAY.value, str(uuid.uuid4()))  # fmt: skip
     except DomainError as error:
         console.print(f"[red]{error.detail}[/red]")
         raise typer.Exit(code=1) from None
     finally:
         store.close()
-    console.print(replay_table(case_id, steps))
+    console.print(replay_table(case_uuid, steps))
     console.print(f"{len(steps)} evento(s) reproduzido(s).")
 
 
 @audit_cli.command("verify")
 def audit_verify(
-    case: Annotated[UUID | None, typer.Option("--case", help="Verificar só os eventos deste caso.")] = None,
+    case: Annotated[str | None, typer.Option("--case", help="UUID do caso: verificar só os eventos dele.")] = None,
 ) -> None:
     """Confere cada evento gravado contra a cadeia de hashes, os checkpoints assinados e os snapshots."""
     from adapters.snapshot_verification import verify_store
     from api.audit_console import verification_table
 
+    case_id = parse_case_id(console, case, name="--case") if case is not None else None
     store = open_store(Settings())
     try:
-        report = verify_store(store.app, case)
+        report = verify_store(store.app, case_id)
     finally:
         store.close()
+    if case_id is not None and report.ok and report.event_count == 0:
+        console.print(f"[red]Caso '{case_id}' não encontrado.[/red]")
+        raise typer.Exit(code=1)
     console.print(verification_table(report))
     raise typer.Exit(code=0 if report.ok else 1)
 
@@ -216,9 +227,16 @@ def relay(
     try:
         run_relay_command(settings, nats_url=nats_url, stream=stream)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, item['loc']))}: {item['msg']}" for item in error.errors())
+        problems = "; ".join(f"{'.'.join(map(str, item['loc']))}: {_setting_message(item)}" for item in error.errors())
         console.print(f"[red]Configuração do relay inválida (variáveis RETENCAO_RELAY_*): {problems}[/red]")
         raise typer.Exit(code=2) from None
+
+
+def _setting_message(item: Any) -> str:
+    """Return a validator's own message without pydantic's English "Value error, " prefix."""
+    if item["type"] == "value_error":
+        return str(item["ctx"]["error"])
+    return str(item["msg"])
 
 
 def _print_first_run_keys(path: Path) -> None:

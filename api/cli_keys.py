@@ -1,9 +1,11 @@
 """``retencao keys``: create, list, rotate and revoke API keys in the keys file."""
 
+import re
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from adapters.settings import Settings
@@ -14,14 +16,35 @@ from domain.catalog import Role
 keys_cli = typer.Typer(help="Chaves de API (só o hash SHA-256 fica salvo).", no_args_is_help=True)
 console = Console()
 
+# Key ids are "<actor id>-<n>", so an actor id starting with a letter or digit keeps
+# them from starting with "-", which Click would parse as an option of `keys revoke`.
+ACTOR_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+def check_actor_id(actor_id: str) -> None:
+    """Exit with status 2 (usage error) when ``actor_id`` does not match ``ACTOR_ID_PATTERN``."""
+    if not ACTOR_ID_PATTERN.fullmatch(actor_id):
+        console.print(
+            f"[red]--actor-id inválido: '{escape(actor_id[:80])}'. Use de 1 a 64 caracteres entre letras minúsculas, "
+            "dígitos, '.', '_' e '-', começando por letra ou dígito.[/red]",
+            highlight=False,
+        )
+        raise typer.Exit(code=2)
+
 
 @keys_cli.command("create")
 def create(
-    actor_id: Annotated[str, typer.Option(help="Identificador do ator (usuário ou sistema).")],
+    actor_id: Annotated[
+        str,
+        typer.Option(
+            help="Identificador do ator (usuário ou sistema): letras minúsculas, dígitos, '.', '_' e '-'.",
+        ),
+    ],
     role: Annotated[list[Role], typer.Option(help="Papel concedido; repita para mais de um.")],
     name: Annotated[str, typer.Option(help="Nome exibido do ator.")] = "",
 ) -> None:
     """Cria uma chave para um ator e a mostra uma única vez."""
+    check_actor_id(actor_id)
     settings = Settings()
     entry, key = create_key(settings.api_keys_file, Actor(actor_id=actor_id, roles=frozenset(role), name=name))
     console.print(f"Chave [bold]{entry.key_id}[/bold] criada para {actor_id} ({', '.join(sorted(role))}).")
