@@ -1,11 +1,15 @@
 """Configuration of the NATS JetStream relay, read from ``RETENCAO_RELAY_*`` variables."""
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.catalog import Role
+
+# URL schemes nats-py connects with.
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
 
 
 class RelaySettings(BaseSettings):
@@ -40,6 +44,17 @@ class RelaySettings(BaseSettings):
     ack_timeout_seconds: float = Field(default=10, gt=0, description="Seconds to wait for JetStream to acknowledge a batch.")
     max_backoff_seconds: float = Field(default=30, gt=0, description="Maximum seconds between retries after a failure.")
     idle_wait_seconds: float = Field(default=5, gt=0, description="Maximum seconds to wait for a store notification before reading again.")
+
+    @field_validator("nats_url")
+    @classmethod
+    def check_nats_url(cls, value: str) -> str:
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in NATS_SCHEMES or not parsed.hostname:
+            raise ValueError(
+                f"URL do NATS inválida: '{value[:200]}'. Use {', '.join(f'{scheme}://' for scheme in NATS_SCHEMES)} "
+                "seguido do servidor, como nats://127.0.0.1:4222."
+            )
+        return value.strip()
 
     @field_validator("roles")
     @classmethod

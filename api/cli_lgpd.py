@@ -2,6 +2,7 @@
 
 import getpass
 import json
+import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,9 +50,12 @@ def erase(
 @lgpd_cli.command("report")
 def report(
     cpf: CpfOption,
-    pdf: Annotated[Path | None, typer.Option(help="Grava também o relatório em PDF neste arquivo.")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Grava o relatório em PDF neste arquivo em vez de mostrar o JSON.")] = None,
+    show_json: Annotated[bool, typer.Option("--json", help="Com --pdf, mostra também o JSON na saída padrão.")] = False,
 ) -> None:
-    """Mostra em JSON tudo o que o sistema guarda sobre o titular (e grava o PDF com --pdf)."""
+    """Mostra em JSON tudo o que o sistema guarda sobre o titular (ou grava o PDF com --pdf)."""
+    if pdf is not None:
+        _check_writable(pdf)
     context = _context()
     store = open_store(Settings())
     try:
@@ -67,10 +71,30 @@ def report(
         raise typer.Exit(code=1) from None
     finally:
         store.close()
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    if pdf is None or show_json:
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     if pdf is not None:
-        pdf.write_bytes(report_pdf(document))
+        try:
+            pdf.write_bytes(report_pdf(document))
+        except OSError as error:
+            console.print(f"[red]Não foi possível gravar o PDF em {pdf}: {error.strerror}.[/red]", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
         typer.echo(f"PDF gravado em {pdf}.", err=True)
+
+
+def _check_writable(path: Path) -> None:
+    """Exit with status 1 before any work when ``path`` cannot be created or overwritten."""
+    folder = path.parent
+    if path.is_dir():
+        problem = "o caminho é uma pasta"
+    elif not folder.is_dir():
+        problem = f"a pasta {folder} não existe"
+    elif not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "sem permissão de escrita"
+    else:
+        return
+    console.print(f"[red]Não é possível gravar o PDF em {path}: {problem}. Escolha outro caminho em --pdf.[/red]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
 
 
 def _context() -> CommandContext:

@@ -27,7 +27,7 @@ def test_cli_report_then_erase(api: Api, settings: Settings, tmp_path: Path) -> 
     case = drive_reference_case(api)
     pdf = tmp_path / "titular.pdf"
 
-    code, output = invoke(settings, "lgpd", "report", "--cpf", "528.147.306-90", "--pdf", str(pdf))
+    code, output = invoke(settings, "lgpd", "report", "--cpf", "528.147.306-90", "--pdf", str(pdf), "--json")
 
     assert code == 0, output
     report = json.loads(output[: output.rindex("}") + 1])
@@ -53,3 +53,15 @@ def test_cli_erase_unknown_cpf_fails(api: Api, settings: Settings) -> None:
 
     assert code == 1
     assert "Nenhum caso registrado" in output
+
+
+def test_cli_report_pdf_keeps_stdout_clean(api: Api, settings: Settings, tmp_path: Path) -> None:
+    drive_reference_case(api)
+    pdf = tmp_path / "titular.pdf"
+
+    code, output = invoke(settings, "lgpd", "report", "--cpf", "528.147.306-90", "--pdf", str(pdf))
+
+    assert code == 0, output
+    assert '"cases"' not in output
+    assert f"PDF gravado em {pdf}" in output
+    assert pdf.read_bytes().startswith(b"%PDF-")
