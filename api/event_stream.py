@@ -48,10 +48,12 @@ async def stream_events(
     heartbeat_seconds: float,
     is_disconnected: Callable[[], Awaitable[bool]],
     max_events: int | None = None,
+    on_read: Callable[[list[str]], None] | None = None,
 ) -> AsyncIterator[str]:
     """Yield SSE messages for every event after ``after``, then wait for new ones.
 
     The stream ends when the client leaves or, with ``max_events``, after that many events.
+    ``on_read`` receives the case ids of each page read, before its events are sent.
     """
     channel = getattr(store.app.recorder, "channel_name", None)
     logger.info("event stream opened actor=%s after=%d", actor.actor_id, after)
@@ -65,6 +67,9 @@ async def stream_events(
                 page = await to_thread.run_sync(
                     lambda: read_feed(store.app, after, STREAM_BATCH, topics=topics, case_id=case_id)
                 )
+                if page.items and on_read is not None:
+                    case_ids = sorted({str(item.event.originator_id) for item in page.items})
+                    await to_thread.run_sync(on_read, case_ids)
                 for item in page.items:
                     cloud_event = to_cloud_event(item, actor)
                     yield format_message(item.position, cloud_event["type"], cloud_event)

@@ -117,6 +117,7 @@ class AccessPurpose(StrEnum):
     SUBJECT_REPORT = "subject_report"
     DOSSIER = "dossier"
     REPLAY = "replay"
+    EVENT_FEED = "event_feed"
 
 
 class Uf(StrEnum):
@@ -275,6 +276,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "subject_report": "Relatório do titular (LGPD)",
         "dossier": "Dossiê do caso",
         "replay": "Reprodução do histórico pela linha de comando",
+        "event_feed": "Feed ou stream de eventos",
     },
     Uf: {
         "AC": "Acre",

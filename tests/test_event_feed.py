@@ -150,3 +150,27 @@ def test_feed_rejects_invalid_query(api: Api, params: dict[str, str], field: str
 
 def test_feed_requires_authentication(api: Api) -> None:
     assert api.client.get("/v1/events").status_code == 401
+
+
+def test_feed_reads_of_personal_data_are_logged(api: Api) -> None:
+    case = open_reference_case(api)
+
+    assert api.client.get("/v1/events", headers=auth("auditor")).status_code == 200
+    assert api.client.get("/v1/events", headers=auth("service")).status_code == 200
+    assert api.client.get("/v1/events", params={"after": 999}, headers=auth("auditor")).status_code == 200
+
+    log = api.client.get("/v1/lgpd/access-log", headers=auth("auditor")).json()
+    feed_reads = [entry for entry in log["items"] if entry["purpose"] == "event_feed"]
+    assert [entry["actor_id"] for entry in feed_reads] == ["auditoria"]
+    assert feed_reads[0]["case_id"] == case["id"]
+
+
+def test_stream_reads_of_personal_data_are_logged(api: Api) -> None:
+    case = open_reference_case(api)
+
+    response = api.client.get("/v1/events/stream", params={"limit": 1}, headers=auth("supervisor"))
+
+    assert response.status_code == 200
+    log = api.client.get("/v1/lgpd/access-log", headers=auth("auditor")).json()
+    stream_reads = [entry for entry in log["items"] if entry["purpose"] == "event_feed"]
+    assert [(entry["actor_id"], entry["case_id"]) for entry in stream_reads] == [("paula", case["id"])]

@@ -1,5 +1,6 @@
 """The ordered event feed, its live stream and the JSON Schemas of its events."""
 
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -7,14 +8,16 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from adapters.event_feed import read_feed
+from api.access import record_personal_read
 from api.auth import current_actor, require_any_role
 from api.cloud_events import cloud_event_type, parse_event_types, to_cloud_event, topics_of
 from api.context import store_of
 from api.event_schemas import all_schemas, event_classes, schema_id
 from api.event_stream import stream_events
+from api.presenters import sees_personal_data
 from api.problems import ApiProblem
 from domain.actor import Actor
-from domain.catalog import Role
+from domain.catalog import AccessPurpose, Role
 from domain.values import MAX_SQL_INTEGER
 
 router = APIRouter(prefix="/v1/events", tags=["eventos"])
@@ -37,6 +40,9 @@ def list_events(
     require_any_role(actor, READERS, "Ler eventos")
     topics = _topics(types)
     page = read_feed(store_of(request).app, after, limit, topics=topics, case_id=case_id)
+    if page.items and sees_personal_data(actor):
+        case_ids = sorted({str(item.event.originator_id) for item in page.items})
+        record_personal_read(request, actor, case_ids, AccessPurpose.EVENT_FEED)
     return {
         "items": [to_cloud_event(item, actor) for item in page.items],
         "next_after": page.next_after,
@@ -71,6 +77,9 @@ def stream(
         heartbeat,
         request.is_disconnected,
         limit,
+        on_read=partial(record_personal_read, request, actor, purpose=AccessPurpose.EVENT_FEED)
+        if sees_personal_data(actor)
+        else None,
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(messages, media_type="text/event-stream", headers=headers)
