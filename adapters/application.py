@@ -116,7 +116,7 @@ class RetentionCases(Application):
             if cached is not None:
                 # Apply what was stored after the cached version, by any process.
                 newer = list(self.events.get(case_id, gt=cached.version))
-                # The cached case holds personal fields decrypted with keys an erasure destroys, so reload it.
+                # The cached case contains personal fields decrypted with keys an erasure destroys, so reload it.
                 if not any(isinstance(event, RetentionCase.PersonalDataErased) for event in newer):
                     return project_aggregate(cached, newer)
         try:

@@ -24,7 +24,7 @@ MAX_ERASURE_RETRIES = 5
 
 
 class SubjectNotFound(CaseNotFound):
-    """Raised when the store holds nothing about the CPF of a request."""
+    """Raised when the store contains no case for the requested CPF."""
 
     code = "subject_not_found"
 

@@ -9,7 +9,7 @@ from domain.catalog import AccessPurpose
 
 
 def personal_read(request: Request, actor: Actor, case_ids: list[str], purpose: AccessPurpose) -> AccessRecord:
-    """The access row of this request, for the recorder to store in a command's transaction."""
+    """Build the access row of this request, for the recorder to store in a command's transaction."""
     return AccessRecord(
         actor.actor_id,
         tuple(role.value for role in actor.roles),

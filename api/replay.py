@@ -72,7 +72,7 @@ def replay_case(app: RetentionCases, case_id: UUID, point: PointInTime) -> list[
 
 
 def _blank(value: Any, before: dict[str, Any], path: str) -> bool:
-    """Whether a field first appears empty, which is no change worth showing."""
+    """Return True when a field first appears empty, which is no change worth showing."""
     return path not in before and value in (None, "", [])
 
 

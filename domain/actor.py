@@ -1,4 +1,4 @@
-"""Who issues a command, and the metadata every event records about it."""
+"""The actor behind a command, and the metadata every event records about it."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -89,7 +89,7 @@ class ActionOffer:
 @dataclass(frozen=True)
 class ExclusionPlan:
     """What Lei 9.656/98 art. 17 asks for when a provider leaves: when the
-    provider is excluded, who replaces them and when beneficiaries were told."""
+    provider is excluded, who replaces them and when beneficiaries were notified."""
 
     planned_exclusion_on: date | None = None
     substitute_provider: str = ""
@@ -129,7 +129,7 @@ class Note:
 
 @dataclass(frozen=True)
 class Decision:
-    """The dentist's answer to the offers: a decline, or the acceptance of one action."""
+    """The dentist's response to the offers: a decline, or the acceptance of one action."""
 
     occurred_at: datetime
     accepted: bool

@@ -1,3 +1,3 @@
-"""What an erased personal field of the dentist reads as, in the case, its history and its reports."""
+"""The marker an erased personal field of the dentist shows in the case, its history and its reports."""
 
 ERASED = "[dado pessoal eliminado]"

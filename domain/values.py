@@ -13,7 +13,7 @@ from domain.errors import InvalidValue, MissingValue
 MAX_TEXT_LENGTH = 20_000
 MAX_SHORT_TEXT_LENGTH = 200
 MAX_COUNT = 10**9
-# Largest value a signed 64-bit SQL integer holds (SQLite INTEGER, PostgreSQL BIGINT).
+# Maximum value of a signed 64-bit SQL integer (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_SQL_INTEGER = 2**63 - 1
 
 

@@ -169,7 +169,7 @@ def test_unknown_case_is_404(api: Api) -> None:
     assert response.json()["code"] == "case_not_found"
 
 
-def test_case_id_that_is_not_a_uuid_is_422(api: Api) -> None:
+def test_non_uuid_case_id_is_422(api: Api) -> None:
     response = api.client.get("/v1/cases/123", headers=auth("agent"))
     assert response.status_code == 422
     assert response.json()["field"] == "case_id"

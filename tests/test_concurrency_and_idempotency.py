@@ -34,7 +34,7 @@ def test_writers_at_same_version_exactly_one_wins(api: Api) -> None:
     assert all(p["code"] == "version_conflict" for p in losers)
 
 
-def test_writers_without_if_match_are_all_applied_in_sequence(api: Api) -> None:
+def test_writers_without_if_match_all_apply(api: Api) -> None:
     case = open_reference_case(api)
 
     responses = parallel(4, lambda i: command(api, case["id"], "add_note", {"text": f"nota {i}"}))

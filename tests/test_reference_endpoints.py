@@ -39,7 +39,7 @@ def test_openapi_has_pt_br_summaries_and_reference_examples(api: Api) -> None:
             assert operation.get("summary"), f"{path} has no summary"
 
 
-def test_get_case_returns_etag_and_commands_for_the_caller(api: Api) -> None:
+def test_get_case_etag_and_commands(api: Api) -> None:
     from tests.helpers import open_reference_case
 
     case = open_reference_case(api)
