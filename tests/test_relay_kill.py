@@ -76,6 +76,13 @@ def start_relay(settings: Settings, relay: RelaySettings, log: Path) -> subproce
         return subprocess.Popen([sys.executable, "-m", "api.cli", "relay"], cwd=ROOT, env=env, stdout=output, stderr=output)
 
 
+def wait_for_resume(log: Path, runs_before: int, timeout: float) -> None:
+    """Wait until a relay started after ``runs_before`` earlier runs has logged where it resumes."""
+    deadline = time.monotonic() + timeout
+    while log.read_text().count("relay resumes") <= runs_before and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def wait_for_position(positions: PostgresRelayPositions, name: str, beyond: int, timeout: float) -> int:
     """Wait until the relay records a position past ``beyond``; return the recorded position."""
     deadline = time.monotonic() + timeout
@@ -122,7 +129,10 @@ def test_relay_killed_repeatedly_publishes_each_event_once(
     # A last run catches up; SIGTERM stops it cleanly.
     committed = store.app.recorder.select_notifications(start=1, limit=TOTAL_EVENTS + 1)
     assert len(committed) == TOTAL_EVENTS
+    runs_before = log.read_text().count("relay resumes")
     process = start_relay(settings, relay_settings, log)
+    # The relay installs its SIGTERM handler after startup, and earlier runs may have caught up already.
+    wait_for_resume(log, runs_before, timeout=30)
     final = wait_for_position(positions, relay_settings.name, committed[-1].id - 1, timeout=120)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0, log.read_text()[-3000:]
