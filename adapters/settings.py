@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     audit_checkpoint_interval: int = Field(
         default=10, ge=1, description="Events between automatic signed checkpoints of the audit chain."
     )
+    serve_projections: bool = Field(
+        default=True,
+        description="Run the projections in a thread of each API process. Turn it off on PostgreSQL "
+        "when `retencao project` runs them in processes of their own.",
+    )
     projection_batch_size: int = Field(
         default=500, ge=1, le=50_000, description="Events a projection worker applies per transaction."
     )

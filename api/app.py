@@ -37,7 +37,7 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store or open_store(settings)
-        if owned:
+        if owned and settings.serve_projections:
             app.state.store.start_projections()
         logger.info("api started database=%s", "postgresql" if settings.is_postgres else "sqlite")
         try:

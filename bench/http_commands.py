@@ -84,15 +84,15 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, int], list[Measur
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     with scratch_database() as database_url, tempfile.TemporaryDirectory(prefix="retencao-bench-") as workdir:
-        rounds, sizes, lags = run_all(args, database_url, Path(workdir))
-    print(report(rounds, sizes, lags))
+        rounds, sizes, lags, projection_cpu = run_all(args, database_url, Path(workdir))
+    print(report(rounds, sizes, lags, projection_cpu))
     return rounds
 
 
 def run_all(
     args: argparse.Namespace, database_url: str, workdir: Path
-) -> tuple[dict[tuple[str, int], list[Measurement]], dict[str, int], list[float]]:
-    """Run every round; return the measurements by (target, clients), event sizes and projection lags."""
+) -> tuple[dict[tuple[str, int], list[Measurement]], dict[str, int], list[float], list[float]]:
+    """Run every round; return measurements by (target, clients), event sizes, projection lags and CPU per event."""
     settings = Settings(
         database_url=database_url,
         api_keys_file=workdir / "api-keys.json",
@@ -107,6 +107,7 @@ def run_all(
     case_count = max(args.levels) * args.cases_per_client
     rounds: dict[tuple[str, int], list[Measurement]] = {}
     projection_lags: list[float] = []
+    projection_cpu: list[float] = []
 
     def phase(
         target: str, clients: int, make_client: Callable[[int], Client], cpu_clock: Callable[[], float] = time.process_time
@@ -135,6 +136,8 @@ def run_all(
                 case_ids = list(versions)
                 dossiers = open_dossiers(app, case_count)
                 for clients in args.levels:
+                    projection_cpu_before = server.projection_cpu_seconds()
+                    position_before = last_position(database_url)
                     phase(
                         "http",
                         clients,
@@ -142,6 +145,8 @@ def run_all(
                         server.cpu_seconds,
                     )
                     projection_lags.append(wait_for_projection(database_url))
+                    events = last_position(database_url) - position_before
+                    projection_cpu.append((server.projection_cpu_seconds() - projection_cpu_before) / events)
                     phase("library", clients, lambda i, n=clients: LibraryClient(app, dossiers[i::n], text))
                     phase("raw", clients, lambda i: RawInsertClient(database_url, payload))
         library_event_bytes = stored_note_size(app, text)
@@ -149,7 +154,7 @@ def run_all(
         app.close()
 
     sizes = {"http": http_event_bytes, "library": library_event_bytes, "raw": len(payload)}
-    return rounds, sizes, projection_lags
+    return rounds, sizes, projection_lags, projection_cpu
 
 
 def average_command_event_size(database_url: str) -> int:
@@ -162,6 +167,14 @@ def average_command_event_size(database_url: str) -> int:
     if row is None or row[0] is None:
         raise RuntimeError("no command events were recorded")
     return round(row[0])
+
+
+def last_position(database_url: str) -> int:
+    """Return the notification id of the last stored event."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT coalesce(max(notification_id), 0) FROM retentioncases_events").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def wait_for_projection(database_url: str) -> float:
@@ -197,7 +210,9 @@ def combined(results: list[Measurement]) -> Measurement:
     )
 
 
-def report(rounds: dict[tuple[str, int], list[Measurement]], sizes: dict[str, int], lags: list[float]) -> str:
+def report(
+    rounds: dict[tuple[str, int], list[Measurement]], sizes: dict[str, int], lags: list[float], projection_cpu: list[float]
+) -> str:
     levels = sorted({clients for _, clients in rounds})
     lines = [f"{'target':<8} {'clients':>7} {'ops':>6} {'ops/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
              f"{'cpu ms/op':>9} {'event bytes':>11}  ops/s per round"]  # fmt: skip
@@ -219,7 +234,10 @@ def report(rounds: dict[tuple[str, int], list[Measurement]], sizes: dict[str, in
             f"{clients} client(s): http/library {median:.2f} (rounds {_listed(library)}; "
             f"goal >= {TARGET_RATIO:.2f}: {verdict}), http/raw {statistics.median(raw):.2f} (rounds {_listed(raw)})"
         )
-    lines.append(f"case list projection caught up {max(lags):.2f} s or less after each HTTP phase")
+    lines.append(
+        f"case list projection (its own process) caught up {max(lags):.2f} s or less after each HTTP phase, "
+        f"using {statistics.median(projection_cpu) * 1000:.2f} ms CPU per event (median of phases)"
+    )
     lines.append("cpu ms/op: CPU time of the server process for http, of this process for library and raw; "
                  "PostgreSQL's is not counted")  # fmt: skip
     return "\n".join(lines)

@@ -35,7 +35,11 @@ STARTUP_SECONDS = 30.0
 
 
 class ApiServer:
-    """``retencao serve`` on a free loopback port, with one agent key; a context manager."""
+    """``retencao serve`` on a free loopback port, with one agent key; a context manager.
+
+    As in a PostgreSQL deployment, the case list projection runs in a
+    ``retencao project`` process of its own, not in the server's threads.
+    """
 
     def __init__(self, settings: Settings, workdir: Path, profile_path: Path | None = None) -> None:
         self.settings = settings
@@ -45,6 +49,7 @@ class ApiServer:
         self.port = _free_port()
         self.log_path = workdir / "server.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self._projector: subprocess.Popen[bytes] | None = None
         self._profiler: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> "ApiServer":
@@ -61,9 +66,13 @@ class ApiServer:
             "RETENCAO_SNAPSHOT_INTERVAL": str(self.settings.snapshot_interval),
             "RETENCAO_RATE_LIMIT_PER_MINUTE": str(self.settings.rate_limit_per_minute),
             "RETENCAO_RATE_LIMIT_BURST": str(self.settings.rate_limit_burst),
+            "RETENCAO_SERVE_PROJECTIONS": "false",
         }
         command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         with self.log_path.open("wb") as log:
+            self._projector = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "project"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
             self._process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         logger.info("server starting pid=%s port=%s", self._process.pid, self.port)
         try:
@@ -79,25 +88,23 @@ class ApiServer:
         self.stop()
 
     def cpu_seconds(self) -> float:
-        """Return the CPU time the server process has used so far, user plus system, from /proc (Linux only)."""
+        """Return the CPU time the server process has used so far, user plus system (Linux only)."""
         assert self._process is not None
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _cpu_seconds(self._process.pid)
+
+    def projection_cpu_seconds(self) -> float:
+        """Return the CPU time the projection process has used so far, user plus system (Linux only)."""
+        assert self._projector is not None
+        return _cpu_seconds(self._projector.pid)
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key}"}
 
     def stop(self) -> None:
+        _terminate(self._projector, "projection worker")
         if self._process is None or self._process.poll() is not None:
             return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            logger.warning("server did not stop in 15 s, killing pid=%s", self._process.pid)
-            self._process.kill()
-            self._process.wait(timeout=5)
-        logger.info("server stopped pid=%s", self._process.pid)
+        _terminate(self._process, "server")
         if self._profiler is not None:
             # py-spy writes its output when the process it samples exits.
             self._profiler.wait(timeout=30)
@@ -106,8 +113,9 @@ class ApiServer:
         assert self._process is not None
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"server exited with code {self._process.returncode}; see {self.log_path}")
+            for process, role in ((self._process, "server"), (self._projector, "projection worker")):
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{role} exited with code {process.returncode}; see {self.log_path}")
             probe = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1.0)
             try:
                 probe.request("GET", "/v1/catalog")
@@ -207,6 +215,26 @@ def _start_profiler(pid: int, output: Path) -> subprocess.Popen[bytes]:
     command = ["py-spy", "record", "--pid", str(pid), "--output", str(output),
                "--format", formats.get(output.suffix, "raw"), "--threads", "--gil", "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _terminate(process: subprocess.Popen[bytes] | None, role: str) -> None:
+    """Stop ``process`` with SIGTERM, or SIGKILL after 15 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        logger.warning("%s did not stop in 15 s, killing pid=%s", role, process.pid)
+        process.kill()
+        process.wait(timeout=5)
+    logger.info("%s stopped pid=%s", role, process.pid)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return user plus system CPU time of ``pid``, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
