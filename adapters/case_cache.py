@@ -63,7 +63,8 @@ class CaseCache:
             stored = self._cases.get(case.id)
             if stored is not None and stored[1].version > case.version:
                 return
-            self._cases[case.id] = (time.monotonic(), case, _only_lists_are_mutable(case))
+            checked = stored[1] if stored is not None and stored[2] else None
+            self._cases[case.id] = (time.monotonic(), case, _only_lists_are_mutable(case, checked))
             self._cases.move_to_end(case.id)
             while len(self._cases) > self.max_size:
                 self._cases.popitem(last=False)
@@ -81,12 +82,35 @@ def _copy_lists(case: RetentionCase) -> RetentionCase:
     return clone
 
 
-def _only_lists_are_mutable(case: RetentionCase) -> bool:
-    """Tell whether every attribute of ``case`` is immutable or a list of immutable items."""
-    return all(
-        _is_immutable(value) or (type(value) is list and all(_is_immutable(item) for item in value))
-        for value in vars(case).values()
-    )
+def _only_lists_are_mutable(case: RetentionCase, checked: RetentionCase | None = None) -> bool:
+    """Tell whether every attribute of ``case`` is immutable or a list of immutable items.
+
+    ``checked`` is an earlier version of the case that passed this test. Values
+    ``case`` shares with it, the same objects, are not examined again, so a
+    case copied from the cache costs only the items its command added.
+    """
+    known = vars(checked) if checked is not None else {}
+    for name, value in vars(case).items():
+        earlier = known.get(name)
+        if value is earlier:
+            continue
+        if type(value) is list:
+            start = _shared_prefix(value, earlier)
+            if not all(_is_immutable(item) for item in value[start:]):
+                return False
+        elif not _is_immutable(value):
+            return False
+    return True
+
+
+def _shared_prefix(items: list[Any], earlier: Any) -> int:
+    """Return how many leading items of ``items`` are the very objects at the start of the list ``earlier``."""
+    if type(earlier) is not list or len(earlier) > len(items):
+        return 0
+    for index, item in enumerate(earlier):
+        if item is not items[index]:
+            return 0
+    return len(earlier)
 
 
 def _is_immutable(value: Any) -> bool:

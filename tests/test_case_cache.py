@@ -184,6 +184,24 @@ def test_mutable_attribute_gets_deep_copy() -> None:
     assert second.tags == {"origem": ["telefone"]}  # type: ignore[attr-defined]
 
 
+def test_new_mutable_item_deep_copied() -> None:
+    cache = CaseCache(max_size=10, max_age_seconds=60)
+    case = _saved_case()
+    cache.put(case)
+    changed = cache.copy_of(case.id)
+    assert changed is not None
+    changed.notes.append({"text": "rascunho"})  # type: ignore[arg-type]
+    cache.put(changed)
+
+    first = cache.copy_of(case.id)
+    assert first is not None
+    first.notes[-1]["text"] = "alterado"  # type: ignore[index]
+    second = cache.copy_of(case.id)
+
+    assert second is not None
+    assert second.notes[-1] == {"text": "rascunho"}
+
+
 def test_cache_of_size_zero_keeps_nothing() -> None:
     cache = CaseCache(max_size=0, max_age_seconds=60)
     case = _saved_case()
