@@ -1,9 +1,11 @@
 """Tables of the hash chain and its signed checkpoints, for SQLite and PostgreSQL.
 
-``append`` runs inside the transaction that inserts the events, after the
-events table is locked for writing, so chain positions follow commit order
-and a rolled-back write leaves no link behind. The read methods serve the
-verifier and time travel.
+On SQLite ``append`` runs inside the transaction that inserts the events,
+after the events table is locked for writing, so chain positions follow
+commit order and a rolled-back write leaves no link behind. On PostgreSQL
+the function in ``adapters.postgres_append`` appends the links in the same
+way, and the recorder then calls ``checkpoint_if_due`` right after the
+commit. The read methods serve the verifier and time travel.
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,7 +61,11 @@ class AuditLedger:
                 f"VALUES ({p},{p},{p},{p},{p},{p})",
                 (position, self.id_to_db(case_id), stored.originator_version, self.instant_to_db(instant), digest, link),
             )
-        if self.signer is not None and position // self.checkpoint_interval > head.position // self.checkpoint_interval:
+        self.checkpoint_if_due(cursor, head.position, position, link)
+
+    def checkpoint_if_due(self, cursor: Any, previous: int, position: int, link: bytes) -> None:
+        """Sign the head at ``position`` when the events just linked after ``previous`` crossed an interval."""
+        if self.signer is not None and position // self.checkpoint_interval > previous // self.checkpoint_interval:
             self._insert_checkpoint(cursor, self.signer.sign(position, link, datetime.now(UTC)))
 
     def _insert_checkpoint(self, cursor: Any, checkpoint: Checkpoint) -> None:

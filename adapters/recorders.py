@@ -13,6 +13,10 @@ recorder also checks the keys that sealed the events' personal fields
 (``adapters.sealing_check``). It inserts the personal-data access row of the
 command's response there too (``save(case, access=AccessRecord(...))``), so
 the read is logged if and only if the command is stored.
+
+On PostgreSQL all of this is one call of a PL/pgSQL function
+(``adapters.postgres_append``); on SQLite the recorder runs the statements
+one by one in the library's write transaction.
 """
 
 import json
@@ -21,21 +25,32 @@ from dataclasses import dataclass
 from threading import Event, Thread
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, ListenNotifySubscription, StoredEvent, Subscription
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    ListenNotifySubscription,
+    OperationalError,
+    StoredEvent,
+    Subscription,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import retry
 import psycopg
-from psycopg import Cursor
-from psycopg.rows import DictRow, dict_row
 from psycopg.sql import SQL
 
 from adapters.access_log import AccessRecord, insert_access
 from adapters.audit_ledger import SQLITE_AUDIT_TABLES, AuditLedger, PostgresAuditLedger, SQLiteAuditLedger
-from adapters.sealing_check import PostgresSealingCheck, check_sealing_keys
+from adapters.postgres_append import (
+    SEALING_KEYS_CHANGED,
+    call_arguments,
+    call_statement,
+    create_function_statement,
+    function_name,
+)
+from adapters.sealing_check import SealingKeyChanged, check_sealing_keys
 
 IDEMPOTENCY_TABLE = "idempotency_keys"
-
-_ABORT_UNCHAINED = "DO $$ BEGIN RAISE EXCEPTION 'audit chain link could not be written'; END $$"
 
 
 @dataclass(frozen=True)
@@ -127,7 +142,7 @@ class SQLiteCaseRecorder(SQLiteApplicationRecorder):
 
 
 class PostgresCaseRecorder(PostgresApplicationRecorder):
-    """PostgreSQL recorder with idempotency records."""
+    """PostgreSQL recorder that stores a command's events with its records in one function call."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
@@ -145,41 +160,42 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
         ledger = PostgresAuditLedger(self.datastore.transaction, schema, events_table_name)
         self.sql_create_statements.extend(SQL(statement) for statement in ledger.create_statements())  # type: ignore[misc]
         self.audit_ledger: AuditLedger = ledger
+        self.sql_create_statements.append(
+            SQL(create_function_statement(schema, events_table_name, self.idempotency_table, self.channel_name))  # type: ignore[arg-type]
+        )
+        self.append_statement = call_statement(schema, events_table_name)
+        self.append_function = function_name(schema, events_table_name)
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        # The library locks the events table before inserting, so links are appended in commit order.
-        # Each statement gets its own cursor: the library reads the new notification ids from ``curs``,
-        # and in pipeline mode a cursor keeps only its last result. The key check and the access row
-        # are sent without waiting; reading the chain head sends them with the insert in one round trip.
-        super()._insert_stored_events(curs, stored_events, **kwargs)
-        conn = curs.connection
-        with conn.cursor(row_factory=dict_row) as check_cursor, conn.cursor() as access_cursor, \
-                conn.cursor(row_factory=dict_row) as chain_cursor:  # fmt: skip
-            check = PostgresSealingCheck(check_cursor, stored_events)
-            check.start()
-            _insert_access(access_cursor, kwargs.get("access"), is_postgres=True)
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        # One statement, so the events table is locked for the server's work alone; see adapters.postgres_append.
+        if not stored_events:
+            return []
+        arguments = call_arguments(
+            stored_events,
+            self.datastore.lock_timeout,
+            kwargs.get("recorded_at") or {},
+            kwargs.get("idempotency"),
+            kwargs.get("access"),
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
-                self.audit_ledger.append(chain_cursor, stored_events, kwargs.get("recorded_at") or {})
-            except psycopg.Error:
-                # A database error (a duplicate event, for one) has already failed the transaction.
+                curs.execute(self.append_statement, arguments, prepare=True)
+            except psycopg.Error as error:
+                if error.sqlstate == SEALING_KEYS_CHANGED:
+                    raise SealingKeyChanged((error.diag.message_detail or "").split(",")) from None
                 raise
-            except Exception:
-                # eventsourcing 9.5.6 catches errors raised here and still commits, so the
-                # server must fail the transaction or the events would be stored unchained.
-                chain_cursor.execute(_ABORT_UNCHAINED)
-                raise
-            check.verify()
+            row = curs.fetchone()
+            assert row is not None
+            self.audit_ledger.checkpoint_if_due(curs, row["first_position"] - 1, row["last_position"], row["last_link"])
+        return row["notification_ids"]
 
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        record: IdempotencyRecord | None = kwargs.get("idempotency")
-        if record is not None:
-            curs.execute(
-                f"INSERT INTO {self.idempotency_table} "  # type: ignore[arg-type]
-                "(actor_id, idempotency_key, request_hash, status_code, case_id, case_version, headers) "
-                "VALUES (%s,%s,%s,%s,%s,%s,%s)",
-                record.row(),
-            )
-        super()._insert_events(curs, stored_events, **kwargs)
+    def has_append_function(self) -> bool:
+        """Tell whether ``retencao migrate`` has created the append function of this version."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT to_regproc(%s) IS NOT NULL AS found", (self.append_function,))
+            row = curs.fetchone()
+        return bool(row and row["found"])
 
     def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         # Pool connections are in autocommit mode, so the single SELECT needs no BEGIN and ROLLBACK.

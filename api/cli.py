@@ -60,7 +60,10 @@ def serve(
     if not settings.is_postgres:
         migrate_schema(settings)
     elif not _schema_exists(settings):
-        console.print("[red]O esquema não existe no PostgreSQL configurado. Rode `retencao migrate` antes.[/red]")
+        console.print(
+            "[red]O esquema do PostgreSQL configurado não existe ou é de uma versão anterior. "
+            "Rode `retencao migrate` antes.[/red]"
+        )
         raise typer.Exit(code=1)
     if not settings.api_keys_file.exists():
         _print_first_run_keys(settings.api_keys_file)
@@ -256,7 +259,7 @@ def _schema_exists(settings: Settings) -> bool:
     store = open_store(settings)
     try:
         store.app.recorder.max_notification_id()
-        return True
+        return bool(store.app.recorder.has_append_function())  # type: ignore[attr-defined]
     except PersistenceError:
         return False
     finally:

@@ -206,6 +206,7 @@ def _recompute_chain(settings: Settings, from_position: int) -> None:
 def test_failed_chain_append_stores_no_event(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime, timezone
 
+    import psycopg
     from eventsourcing.persistence import PersistenceError
 
     from adapters.settings import Settings
@@ -221,19 +222,22 @@ def test_failed_chain_append_stores_no_event(postgres_url: str, tmp_path) -> Non
         audit_signing_key_file=tmp_path / "audit.pem",
     )
     migrate(settings)
+    # A trigger makes the chain insert fail after the events' insert succeeded.
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION fail_link() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'simulated fault in the chain append'; END $$"
+        )
+        conn.execute("CREATE TRIGGER fail_link BEFORE INSERT ON audit_chain FOR EACH ROW EXECUTE FUNCTION fail_link()")
     store = open_store(settings)
     try:
-        ledger = store.app.recorder.audit_ledger
-
-        def broken_append(*args, **kwargs):  # type: ignore[no-untyped-def]
-            raise RuntimeError("simulated fault in the chain append")
-
-        ledger.append = broken_append
         context = CommandContext(Actor("marina", frozenset({Role.AGENT})), "req", datetime.now(timezone.utc))
-        try:
+        with pytest.raises(PersistenceError):
             store.app.open_case(OpenCase(header=parse_header(OPEN_CASE)), context, lambda case: (201, {}, {}))
-        except (RuntimeError, PersistenceError):
-            pass
+
         assert store.app.recorder.max_notification_id() in (None, 0)
+        with psycopg.connect(postgres_url) as conn:
+            assert conn.execute("SELECT count(*) FROM idempotency_keys").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM audit_chain").fetchone() == (0,)
     finally:
         store.close()

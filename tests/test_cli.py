@@ -67,3 +67,22 @@ def test_demo_drives_the_reference_case(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Desligamento por Valores, em 113 dia(s)" in result.output
     assert "14 eventos no histórico" in result.output
+
+
+def test_serve_requires_current_postgres_schema(postgres_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from adapters.settings import Settings
+    from adapters.store import migrate
+    from api.cli import _schema_exists
+
+    settings = Settings(database_url=postgres_url, master_key_file=tmp_path / "master-keys.json")
+    assert not _schema_exists(settings)
+
+    migrate(settings)
+    assert _schema_exists(settings)
+
+    # A database migrated by an older version has the tables but not the append function.
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP FUNCTION retentioncases_events_append")
+    assert not _schema_exists(settings)
