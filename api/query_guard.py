@@ -24,8 +24,12 @@ def _declared_query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-def reject_unknown_query_parameters(request: Request) -> None:
-    """Raise a 422 naming the first query parameter the matched route does not accept."""
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """Raise a 422 naming the first query parameter the matched route does not accept.
+
+    It is a coroutine because FastAPI runs a plain function dependency in a worker
+    thread, and this check, which runs on every request, does not block.
+    """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
