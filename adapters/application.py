@@ -185,18 +185,25 @@ class RetentionCases(Application):
 
         A replayed response (``CommandResult.replayed``) stores no access row; the caller logs that read.
         """
+        cached = self._cached_for_command(case_id, expected_version)
+        if cached is not None:
+            # The case as this process last saved it, without reading the store. Saving fails if
+            # anything was appended since, and the command then runs again on the stored case,
+            # as it does when it fails here: the error may come from the case being out of date.
+            try:
+                return self._run(cached, command, context, render, idempotent, access)
+            except DomainError:
+                logger.debug("cached case out of date or command failed, reading the store case_id=%s", case_id)
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
             try:
                 case = self.get_case(case_id)
                 if expected_version is not None and case.version != expected_version:
                     raise _stale(case_id, expected_version, case.version)
-                base_version = case.version
-                case.execute(command, context)
             except DomainError as error:
                 # A retry of a request that succeeded finds the case already changed by it.
                 return self._replay_or_raise(context, idempotent, render, error)
             try:
-                result = self._save(case, context, render, idempotent, base_version, access=access)
+                return self._run(case, command, context, render, idempotent, access)
             except VersionConflict:
                 if expected_version is not None or attempt == MAX_CONFLICT_RETRIES:
                     raise
@@ -206,17 +213,44 @@ class RetentionCases(Application):
                     command.trigger,
                     attempt + 1,
                 )
-                continue
-            logger.info(
-                "command recorded case_id=%s trigger=%s version=%d actor=%s correlation_id=%s",
-                case_id,
-                command.trigger,
-                case.version,
-                context.actor.actor_id,
-                context.correlation_id,
-            )
-            return result
         raise AssertionError("unreachable")
+
+    def _cached_for_command(self, case_id: UUID, expected_version: int | None) -> RetentionCase | None:
+        """Return a copy of the cached case if a command may start from it without reading the store.
+
+        A client that expects a version other than the cached one has either seen a newer
+        version or sent a stale one, and only the store can tell which.
+        """
+        cached = self.case_cache.copy_of(case_id)
+        if cached is None or (expected_version is not None and expected_version != cached.version):
+            return None
+        return cached
+
+    def _run(
+        self,
+        case: RetentionCase,
+        command: Command,
+        context: CommandContext,
+        render: Renderer,
+        idempotent: IdempotentRequest | None,
+        access: AccessRecord | None,
+    ) -> CommandResult:
+        """Execute ``command`` on ``case`` and save it; a domain error goes to the replay check."""
+        base_version = case.version
+        try:
+            case.execute(command, context)
+        except DomainError as error:
+            return self._replay_or_raise(context, idempotent, render, error)
+        result = self._save(case, context, render, idempotent, base_version, access=access)
+        logger.info(
+            "command recorded case_id=%s trigger=%s version=%d actor=%s correlation_id=%s",
+            case.id,
+            command.trigger,
+            case.version,
+            context.actor.actor_id,
+            context.correlation_id,
+        )
+        return result
 
     def _save(
         self,

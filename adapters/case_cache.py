@@ -1,9 +1,11 @@
 """Recently saved cases kept in memory, so a command replays only the events it has not seen.
 
-The cache does not replace reading the database. Before a command runs
-on a cached case, ``RetentionCases.get_case`` applies every event stored
-after the cached version, by this process or any other, and saving still
-fails if another writer appended first. Each cached case is one this
+The cache does not decide what is stored. A command first runs on the
+cached case without reading the database. Saving then fails if any writer,
+in this process or another, appended to the case since, and the command
+runs again on the case as stored, as it does when it fails on the cached
+one. Reads (``RetentionCases.get_case``) apply every event stored after the
+cached version before they return the case. Each cached case is one this
 process committed. Nothing mutates it afterwards, because readers get a
 copy: new lists over the same immutable items when every attribute is an
 immutable value or a list of them, as the aggregate's are, else a deep copy.

@@ -12,7 +12,8 @@ from adapters.lgpd import erase_subject
 from adapters.store import Store
 from api import reference_case
 from domain.actor import CommandContext
-from domain.commands import AddNote, OpenCase, parse_header
+from domain.catalog import CaseStatus
+from domain.commands import AddNote, OpenCase, RecordReply, parse_command, parse_header
 from domain.errors import VersionConflict
 from domain.identifiers import parse_cpf
 from domain.personal_data import ERASED
@@ -81,6 +82,32 @@ def test_cached_case_sees_other_process_writes(store: Store, other_process: Rete
     assert case.version == 3
     assert [note.text for note in case.notes] == ["daqui", "de outro processo"]
     assert [note.text for note in local.get_case(case_id).notes] == ["daqui", "de outro processo", "daqui de novo"]
+
+
+def test_stale_cache_command_reruns_on_store(store: Store, other_process: RetentionCases) -> None:
+    local = store.app
+    case_id = _open(local)
+    _note(local, case_id, "daqui")
+    _note(other_process, case_id, "de outro processo")
+
+    _note(local, case_id, "daqui de novo")
+
+    case = local.get_case(case_id)
+    assert case.version == 4
+    assert [note.text for note in case.notes] == ["daqui", "de outro processo", "daqui de novo"]
+
+
+def test_command_illegal_only_in_cache_succeeds(store: Store, other_process: RetentionCases) -> None:
+    local = store.app
+    case_id = _open(local)
+    contact = parse_command("attempt_contact", {"channel": "phone", "outcome": "no_answer"})
+    other_process.execute(case_id, contact, _context(), _render)
+
+    local.execute(case_id, RecordReply(notes="pediu proposta"), _context(), _render)
+
+    case = local.get_case(case_id)
+    assert case.version == 3
+    assert case.status == CaseStatus.NEGOTIATING
 
 
 def test_stale_cache_still_rejects_old_version(store: Store, other_process: RetentionCases) -> None:
