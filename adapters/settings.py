@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         description="Run the projections in a thread of each API process. Turn it off on PostgreSQL "
         "when `retencao project` runs them in processes of their own.",
     )
+    projection_settle_seconds: float = Field(
+        default=0.05,
+        ge=0,
+        le=5,
+        description="After a batch that caught up, how long a projection worker waits so that the events "
+        "written meanwhile share one transaction; 0 applies each event as soon as it is notified.",
+    )
     projection_batch_size: int = Field(
         default=500, ge=1, le=50_000, description="Events a projection worker applies per transaction."
     )

@@ -27,6 +27,7 @@ class Store:
             self.read_models,
             batch_size=settings.projection_batch_size,
             poll_seconds=settings.projection_poll_seconds,
+            settle_seconds=settings.projection_settle_seconds,
         )
 
     def start_projections(self) -> None:

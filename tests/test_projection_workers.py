@@ -193,3 +193,26 @@ def test_erasure_clears_personal_columns(store: Store) -> None:
         assert erased[column] is None, column
         assert kept[column] == second[column], column
     assert erased["protocol_number"] == first["protocol_number"]
+
+
+def test_caught_up_worker_batches_new_events(idle_store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    store = idle_store
+    worker = ProjectionWorker(store.app, store.read_models, batch_size=500, poll_seconds=0.05, settle_seconds=0.5)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    head = _fill(store, cases=1)
+    thread.start()
+    try:
+        assert wait_until(lambda: store.read_models.position("case_summary") == head, timeout=20)
+        caplog.clear()
+        # Five transactions written while the worker settles after the first batch.
+        for number in range(5):
+            head = _fill(store, cases=1, seed=20 + number, first_number=20 + number)
+        assert wait_until(lambda: store.read_models.position("case_summary") == head, timeout=20)
+
+        batches = [record for record in caplog.records if record.getMessage().startswith("projection batch")]
+        assert len(batches) < 5
+        assert _events_applied(store) == head
+    finally:
+        stop.set()
+        thread.join(10)

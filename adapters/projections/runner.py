@@ -4,7 +4,10 @@ A worker first takes the projection's lock (a second worker waits as a
 standby), then reads the notification log after its tracked position,
 ``batch_size`` events at a time, applying each batch and the new position
 in one transaction. When a read returns nothing it waits for a PostgreSQL
-notification (LISTEN) or, on SQLite, for the poll interval.
+notification (LISTEN) or, on SQLite, for the poll interval. After a batch
+smaller than ``batch_size`` it waits ``settle_seconds`` before reading
+again, so that under steady writes one transaction applies many events
+instead of one each.
 """
 
 import logging
@@ -34,6 +37,7 @@ class ProjectionWorker:
         *,
         batch_size: int,
         poll_seconds: float,
+        settle_seconds: float = 0.0,
         standby_seconds: float = 1.0,
         name: str = case_summary.NAME,
     ) -> None:
@@ -42,6 +46,7 @@ class ProjectionWorker:
         self.name = name
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.settle_seconds = settle_seconds
         self.standby_seconds = standby_seconds
         self.position = 0
         self.active = threading.Event()
@@ -69,8 +74,12 @@ class ProjectionWorker:
             if lock.connection is not None:
                 lock.connection.execute(f'LISTEN "{self.app.recorder.channel_name}"')
             while not stop.is_set():
-                if self.step() == 0:
+                applied = self.step()
+                if applied == 0:
                     self._wait_for_events(stop, lock.connection)
+                elif applied < self.batch_size and self.settle_seconds > 0:
+                    # Caught up: the events written meanwhile then share the next batch's transaction.
+                    stop.wait(self.settle_seconds)
         finally:
             self.active.clear()
             lock.release()
