@@ -9,6 +9,7 @@ numbers written inside notes.
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -31,45 +32,67 @@ def sees_personal_data(actor: Actor) -> bool:
     return bool(actor.roles & PERSONAL_DATA_ROLES)
 
 
-# Values that JSON takes as they are; ``type(value) in`` this set is the fast path of ``to_json``.
-_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
-
-
 def to_json(value: Any) -> Any:
     """Convert domain values to JSON, adding ``<name>_label`` beside each code."""
-    kind = type(value)
-    if kind in _PLAIN_TYPES:
-        return value
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    names = _dataclass_fields(kind)
-    if names is not None:
-        result: dict[str, Any] = {}
-        for name in names:
-            field_value = getattr(value, name)
-            result[name] = to_json(field_value)
-            if isinstance(field_value, StrEnum) and type(field_value) in LABELS:
-                result[f"{name}_label"] = label(field_value)
-            elif isinstance(field_value, tuple) and field_value and isinstance(field_value[0], StrEnum):
-                result[f"{name}_labels"] = [label(code) for code in field_value]
-        return result
-    if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: to_json(item) for key, item in value.items()}
-    return value
+    return _converter(type(value))(value)
 
 
 @functools.cache
-def _dataclass_fields(kind: type) -> tuple[str, ...] | None:
-    """Return the field names of a dataclass type, or None for any other type."""
-    if not dataclasses.is_dataclass(kind):
-        return None
-    return tuple(item.name for item in dataclasses.fields(kind))
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """Return the function that converts values of type ``kind``, chosen once per type."""
+    if issubclass(kind, StrEnum):
+        return _code
+    if kind in (str, int, float, bool, type(None)):
+        return _same
+    if issubclass(kind, datetime | date):
+        return _isoformat
+    if issubclass(kind, Decimal):
+        return str
+    if dataclasses.is_dataclass(kind):
+        return _dataclass_converter(tuple(item.name for item in dataclasses.fields(kind)))
+    if issubclass(kind, list | tuple):
+        return _sequence
+    if issubclass(kind, dict):
+        return _mapping
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _code(value: StrEnum) -> str:
+    return value.value
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _sequence(items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [_converter(type(item))(item) for item in items]
+
+
+def _mapping(items: dict[str, Any]) -> dict[str, Any]:
+    return {key: _converter(type(item))(item) for key, item in items.items()}
+
+
+def _dataclass_converter(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    label_names = {name: (f"{name}_label", f"{name}_labels") for name in names}
+
+    def convert(value: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name in names:
+            field_value = getattr(value, name)
+            kind = type(field_value)
+            result[name] = _converter(kind)(field_value)
+            if kind in LABELS:
+                result[label_names[name][0]] = label(field_value)
+            elif kind is tuple and field_value and isinstance(field_value[0], StrEnum):
+                result[label_names[name][1]] = [label(code) for code in field_value]
+        return result
+
+    return convert
 
 
 def present_case(case: RetentionCase, actor: Actor) -> dict[str, Any]:
