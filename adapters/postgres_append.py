@@ -125,7 +125,8 @@ $fn$
 """
 
 
-# Parameter types spelled out, so empty arrays and NULLs resolve to the function's signature.
+# Parameter types spelled out, so empty arrays and NULLs resolve to the function's signature. The
+# parameters go in binary, which spares hex-encoding the states and parsing the arrays as text.
 _PARAMETER_TYPES = (
     "text", "uuid[]", "integer[]", "text[]", "bytea[]", "timestamptz[]", "bytea[]",
     "text[]", "integer", "bigint", "text[]", "text[]", "text[]", "text[]",
@@ -134,7 +135,7 @@ _PARAMETER_TYPES = (
 
 def call_statement(schema: str, events_table: str) -> str:
     """Return the SELECT that calls the function, with one placeholder per parameter."""
-    parameters = ", ".join(f"%s::{kind}" for kind in _PARAMETER_TYPES)
+    parameters = ", ".join(f"%b::{kind}" for kind in _PARAMETER_TYPES)
     return f"SELECT * FROM {function_name(schema, events_table)}({parameters})"
 
 
