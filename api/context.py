@@ -17,9 +17,8 @@ def store_of(request: Request) -> Store:
     return request.app.state.store
 
 
-def correlation_id(request: Request) -> str:
-    """Return the client's X-Request-ID when it is a short printable token, else a new UUID."""
-    given = request.headers.get("x-request-id", "")
+def correlation_id(given: str) -> str:
+    """Return the client's X-Request-ID, ``given``, when it is a short printable token, else a new UUID."""
     return given if _TOKEN.fullmatch(given) else str(uuid.uuid4())
 
 

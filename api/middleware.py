@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.context import correlation_id
@@ -29,7 +28,7 @@ class RequestId:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = correlation_id(Request(scope))
+        request_id = correlation_id(_headers(scope, (b"x-request-id",)).get(b"x-request-id", ""))
         scope.setdefault("state", {})["correlation_id"] = request_id
 
         started = time.perf_counter()
@@ -66,19 +65,19 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        headers = _headers(scope, _GUARDED_HEADERS)
+        content_type = headers.get(b"content-type", "").split(";")[0].strip().lower()
         has_body_method = scope["method"] in ("POST", "PUT", "PATCH")
         if has_body_method and content_type and content_type != "application/json" and not content_type.endswith("+json"):
             await _problem(send, scope, 415, "unsupported_media_type",
                            f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.")  # fmt: skip
             return
-        declared = headers.get("content-length", "")
+        declared = headers.get(b"content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
             return
 
-        if not declared and (has_body_method or "transfer-encoding" in headers):
+        if not declared and (has_body_method or b"transfer-encoding" in headers):
             buffered = await self._read_body(receive)
             if buffered is None:
                 await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
@@ -136,6 +135,19 @@ class RequestGuard:
 
     def _too_large_detail(self) -> str:
         return f"O corpo da requisição excede o limite de {self.max_body_bytes} bytes."
+
+
+_GUARDED_HEADERS = (b"content-type", b"content-length", b"transfer-encoding")
+
+
+def _headers(scope: Scope, names: tuple[bytes, ...]) -> dict[bytes, str]:
+    """Return the first value of each header in ``names`` that the request carries, by lowercase name."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        name = key.lower()
+        if name in names and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -5,7 +5,6 @@ The interactive docs (``/docs``, ``/redoc``) load their scripts from a CDN,
 so they get no Content-Security-Policy.
 """
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADERS = {
@@ -23,6 +22,9 @@ API_ONLY_HEADERS = {
 }
 DOC_PATHS = ("/docs", "/redoc")
 
+_ENCODED = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+_ENCODED_API_ONLY = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in API_ONLY_HEADERS.items()]
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
@@ -32,16 +34,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_doc = scope.get("path", "").startswith(DOC_PATHS)
+        added = _ENCODED if scope.get("path", "").startswith(DOC_PATHS) else _ENCODED + _ENCODED_API_ONLY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
-                if not is_doc:
-                    for name, value in API_ONLY_HEADERS.items():
-                        headers.setdefault(name, value)
+                # A header the route already set (a download's Cache-Control, say) is kept.
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in added if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
