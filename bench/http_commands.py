@@ -9,7 +9,8 @@ It creates a scratch database on the server named by
 drops it at the end, and prints commands per second with p50/p99 latency
 for three targets at each concurrency:
 
-- ``http``: ``retencao serve`` in a subprocess, commands over loopback HTTP;
+- ``http``: ``retencao serve`` in a subprocess, commands over loopback HTTP,
+  with the case list projection in a ``retencao project`` process;
 - ``library``: a minimal ``eventsourcing`` application in this process,
   saving events of the same stored size, no HTTP;
 - ``raw``: one-row INSERT and COMMIT with psycopg.
@@ -18,6 +19,10 @@ The targets take turns in several rounds, so a burst of load from other
 programs on the machine hits all of them alike. Each round writes to new
 cases, so cases stay as short as real ones. The goal is HTTP throughput
 of at least half the bare library's at the same concurrency.
+
+``--pin`` gives the server one CPU and this process the others (Linux), as
+a deployment with one API process per core would, so that neither Python
+process has its threads moved between cores.
 """
 
 import argparse
@@ -67,6 +72,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured operations per client before each phase")
     parser.add_argument("--cases-per-client", type=int, default=8, help="cases each client writes to in turn")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="time limit of one measured phase, in seconds")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the API server to the last CPU and this process (library, raw and the HTTP "
+                             "clients) to the others, so each Python process under test has a core of its own")  # fmt: skip
     parser.add_argument("--profile-server", type=Path, metavar="FILE",
                         help="sample the API server with py-spy into FILE (.svg flame graph, .json speedscope, "
                              "else collapsed stacks)")  # fmt: skip
@@ -77,6 +85,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--clients needs comma-separated integers, got {args.clients!r}")
     if any(level < 1 for level in args.levels) or args.rounds < 1 or args.operations < 1:
         parser.error("--clients, --rounds and --operations need positive values")
+    if args.pin and (os.cpu_count() or 1) < 2:
+        parser.error("--pin needs at least two CPUs")
     return args
 
 
@@ -86,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, int], list[Measur
     with scratch_database() as database_url, tempfile.TemporaryDirectory(prefix="retencao-bench-") as workdir:
         rounds, sizes, lags, projection_cpu = run_all(args, database_url, Path(workdir))
     print(report(rounds, sizes, lags, projection_cpu))
+    print("CPU pinning: " + ("server on the last CPU, benchmark process on the others" if args.pin else "none"))
     return rounds
 
 
@@ -118,9 +129,13 @@ def run_all(
         result = run_clients(target, make_client, clients, per_client, args.warmup, args.max_seconds, cpu_clock)
         rounds.setdefault((target, clients), []).append(result)
 
+    server_cpu = None
+    if args.pin:
+        server_cpu = (os.cpu_count() or 1) - 1
+        os.sched_setaffinity(0, set(range(server_cpu)))
     app = open_bare_library(database_url, pool_size=max(args.levels))
     try:
-        with ApiServer(settings, workdir, profile_path=args.profile_server) as server:
+        with ApiServer(settings, workdir, profile_path=args.profile_server, server_cpu=server_cpu) as server:
             # One command on each of a first set of cases gives the stored size the baselines copy.
             sizing = open_cases(server, case_count)
             sizing_client = HttpCommandClient(server, sizing, list(sizing))

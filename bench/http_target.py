@@ -41,10 +41,13 @@ class ApiServer:
     ``retencao project`` process of its own, not in the server's threads.
     """
 
-    def __init__(self, settings: Settings, workdir: Path, profile_path: Path | None = None) -> None:
+    def __init__(
+        self, settings: Settings, workdir: Path, profile_path: Path | None = None, server_cpu: int | None = None
+    ) -> None:
         self.settings = settings
         self.workdir = workdir
         self.profile_path = profile_path
+        self.server_cpu = server_cpu
         self.key = "bench_" + uuid.uuid4().hex
         self.port = _free_port()
         self.log_path = workdir / "server.log"
@@ -69,11 +72,18 @@ class ApiServer:
             "RETENCAO_SERVE_PROJECTIONS": "false",
         }
         command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        every_cpu = set(range(os.cpu_count() or 1))
+        server_cpus = every_cpu if self.server_cpu is None else {self.server_cpu}
         with self.log_path.open("wb") as log:
             self._projector = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "project"], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-            self._process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "api.cli", "project"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.sched_setaffinity(0, every_cpu),
+            )  # fmt: skip
+            # Set before exec, so every thread the server starts inherits it.
+            self._process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.sched_setaffinity(0, server_cpus),
+            )  # fmt: skip
         logger.info("server starting pid=%s port=%s", self._process.pid, self.port)
         try:
             self._wait_until_ready()
