@@ -1,6 +1,6 @@
 """The report of everything held about one dentist (LGPD art. 18 access request), as JSON and PDF."""
 
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -11,6 +11,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
 from api.dossier_pdf import BODY, HEADING, TITLE, register_fonts
 from api.presenters import to_json
+from api.replay import sao_paulo
 from domain.catalog import AccessPurpose, CaseStatus, label
 from domain.retention_case import RetentionCase
 
@@ -49,19 +50,19 @@ def report_pdf(report: dict[str, Any]) -> bytes:
     story: list[Flowable] = [
         Paragraph("Relatório de dados pessoais do titular (LGPD, art. 18)", TITLE),
         _line(f"CPF do titular: {report['cpf']}"),
-        _line(f"Gerado em: {report['generated_at']}"),
+        _line(f"Gerado em: {_shown(report['generated_at'])}"),
         _line(f"Casos encontrados: {len(report['cases'])}"),
     ]
     for key in report["keys"]:
-        state = f"eliminada em {key['erased_at']}" if key["erased_at"] else "ativa"
-        story.append(_line(f"Chave de criptografia {key['key_id']}: criada em {key['created_at']}, {state}"))
+        state = f"eliminada em {_shown(key['erased_at'])}" if key["erased_at"] else "ativa"
+        story.append(_line(f"Chave de criptografia {key['key_id']}: criada em {_shown(key['created_at'])}, {state}"))
     for case in report["cases"]:
         story.extend(_case_lines(case))
     story.append(Paragraph("Acessos aos dados pessoais", HEADING))
     if not report["accesses"]:
         story.append(_line("Nenhum acesso registrado."))
     for access in report["accesses"]:
-        story.append(_line(f"{access['accessed_at']}: {access['actor_id']} ({', '.join(access['roles'])}), "
+        story.append(_line(f"{_shown(access['accessed_at'])}: {access['actor_id']} ({', '.join(access['roles'])}), "
                            f"{access['purpose_label']}, caso {access['case_id']}"))  # fmt: skip
 
     buffer = BytesIO()
@@ -78,23 +79,32 @@ def _case_lines(case: dict[str, Any]) -> list[Flowable]:
     provider = case["provider"]
     lines: list[Flowable] = [
         Paragraph(escape(f"Caso {case['case_id']}"), HEADING),
-        _line(f"Situação: {case['status_label']}. Aberto em {case['opened_at']}."),
+        _line(f"Situação: {case['status_label']}. Aberto em {_shown(case['opened_at'])}."),
     ]
     if case["personal_data_erased_at"]:
-        lines.append(_line(f"Dados pessoais eliminados em {case['personal_data_erased_at']}."))
+        lines.append(_line(f"Dados pessoais eliminados em {_shown(case['personal_data_erased_at'])}."))
     lines.append(_line(f"Nome: {provider['dentist_name']}. CPF: {provider['cpf']}. CRO: {provider['cro']['uf']} "
                        f"{provider['cro']['number']}."))  # fmt: skip
     for attempt in case["attempts"]:
-        lines.append(_line(f"Tentativa {attempt['number']} ({attempt['occurred_at']}, {attempt['channel_label']}): "
+        lines.append(_line(f"Tentativa {attempt['number']} ({_shown(attempt['occurred_at'])}, {attempt['channel_label']}): "
                            f"contato {attempt['contact'] or '-'}. {attempt['notes']}"))  # fmt: skip
     for reply in case["replies"]:
-        lines.append(_line(f"Retorno {reply['number']} ({reply['occurred_at']}): {reply['notes']}"))
+        lines.append(_line(f"Retorno {reply['number']} ({_shown(reply['occurred_at'])}): {reply['notes']}"))
     for decision in case["decisions"]:
         verb = "Aceite" if decision["accepted"] else "Recusa"
-        lines.append(_line(f"{verb} ({decision['occurred_at']}): {decision['notes']}"))
+        lines.append(_line(f"{verb} ({_shown(decision['occurred_at'])}): {decision['notes']}"))
     for note in case["notes"]:
-        lines.append(_line(f"Observação {note['number']} ({note['occurred_at']}, {note['author_id']}): {note['text']}"))
+        lines.append(_line(f"Observação {note['number']} ({_shown(note['occurred_at'])}, {note['author_id']}): {note['text']}"))
     return lines
+
+
+def _shown(value: str | None) -> str:
+    """Write an ISO 8601 date as dd/mm/aaaa and an instant as Brasília time, as the dossier does."""
+    if not value:
+        return "—"
+    if len(value) == len("2025-01-31"):
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    return sao_paulo(datetime.fromisoformat(value))
 
 
 def _line(text: str) -> Paragraph:

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from uuid import UUID
 
 from api import reference_case
@@ -275,3 +276,18 @@ def test_retry_after_erasure_is_replayed_with_fields_erased(api: Api) -> None:
     assert retry.json()["id"] == first.json()["id"]
     assert retry.json()["header"]["provider"]["cpf"] == ERASED
     assert api.event_count() == count
+
+
+def test_subject_report_pdf_shows_brasilia_time(api: Api) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    drive_reference_case(api)
+
+    response = api.client.post("/v1/lgpd/reports", params={"format": "pdf"}, json={"cpf": CPF}, headers=auth("dpo"))
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+
+    assert "Aberto em " in text
+    assert re.search(r"Gerado em: \d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", text)
