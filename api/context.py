@@ -27,11 +27,16 @@ def command_context(request: Request, actor: Actor) -> CommandContext:
 
 
 def expected_version(request: Request) -> int | None:
-    """Parse ``If-Match: "<version>"``; ``*`` or no header means no expectation."""
+    """Parse ``If-Match: "<version>"``; ``*`` or no header means no expectation.
+
+    If-Match compares entity tags strongly (RFC 9110, section 13.1.1), so a weak tag
+    (``W/"3"``) never matches and gets 412, and a version without quotes is malformed.
+    """
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,12})"?\s*', raw)
+    value = raw.strip()
+    match = re.fullmatch(r'(W/)?"(\d{1,12})"', value)
     if not match:
         raise ApiProblem(
             400,
@@ -39,7 +44,15 @@ def expected_version(request: Request) -> int | None:
             f"Cabeçalho If-Match inválido: '{raw[:40]}'. Envie a versão do caso entre aspas, como \"3\".",
             field="If-Match",
         )
-    return int(match.group(1))
+    if match.group(1):
+        raise ApiProblem(
+            412,
+            "version_conflict",
+            f"O If-Match traz uma etag fraca ({value[:40]}), que nunca corresponde na comparação forte que "
+            f"o If-Match exige. Envie a versão entre aspas, sem W/, como \"{match.group(2)}\".",
+            field="If-Match",
+        )
+    return int(match.group(2))
 
 
 def idempotency_key(request: Request) -> str | None:

@@ -175,11 +175,21 @@ def test_non_uuid_case_id_is_422(api: Api) -> None:
     assert response.json()["field"] == "case_id"
 
 
-def test_invalid_if_match_is_400(api: Api) -> None:
+@pytest.mark.parametrize("value", ["version-1", "1", '"1', '1"', '"1", "2"'])
+def test_invalid_if_match_is_400(api: Api, value: str) -> None:
     case = open_reference_case(api)
-    response = command(api, case["id"], "add_note", {"text": "x"}, **{"If-Match": "version-1"})
+    response = command(api, case["id"], "add_note", {"text": "x"}, **{"If-Match": value})
     assert response.status_code == 400
     assert response.json()["field"] == "If-Match"
+    assert api.event_count() == 1
+
+
+def test_weak_if_match_is_412(api: Api) -> None:
+    case = open_reference_case(api)
+    response = command(api, case["id"], "add_note", {"text": "x"}, **{"If-Match": 'W/"1"'})
+    assert response.status_code == 412
+    assert response.json()["field"] == "If-Match"
+    assert "etag fraca" in response.json()["detail"]
     assert api.event_count() == 1
 
 
