@@ -74,9 +74,10 @@ def create_app(settings: Settings, store: Store | None = None, keys: KeyRing | N
     app.include_router(reports.router)
     app.include_router(projections.router)
 
-    # Each add_middleware wraps the previous ones, so RequestGuard runs first.
-    app.add_middleware(RequestId)
+    # Each add_middleware wraps the previous ones, so RequestId runs before RequestGuard
+    # and even a body rejected with 413 or 415 gets an X-Request-ID and a log line.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
     if settings.cors_allow_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_allow_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],

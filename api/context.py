@@ -17,9 +17,9 @@ def store_of(request: Request) -> Store:
     return request.app.state.store
 
 
-def correlation_id(given: str) -> str:
-    """Return the client's X-Request-ID, ``given``, when it is a short printable token, else a new UUID."""
-    return given if _TOKEN.fullmatch(given) else str(uuid.uuid4())
+def correlation_id(header_value: str) -> str:
+    """Return the client's X-Request-ID when it is a short printable token, else a new UUID."""
+    return header_value if _TOKEN.fullmatch(header_value) else str(uuid.uuid4())
 
 
 def command_context(request: Request, actor: Actor) -> CommandContext:

@@ -70,17 +70,18 @@ class RequestGuard:
         has_body_method = scope["method"] in ("POST", "PUT", "PATCH")
         if has_body_method and content_type and content_type != "application/json" and not content_type.endswith("+json"):
             await _problem(send, scope, 415, "unsupported_media_type",
-                           f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.")  # fmt: skip
+                           f"Tipo de conteúdo '{content_type}' não suportado: envie application/json.",
+                           field="Content-Type")  # fmt: skip
             return
         declared = headers.get(b"content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+            await _problem(send, scope, 413, "payload_too_large", self._too_large_detail(), field="body")
             return
 
         if not declared and (has_body_method or b"transfer-encoding" in headers):
             buffered = await self._read_body(receive)
             if buffered is None:
-                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail(), field="body")
                 return
             receive = _replay(buffered, receive)
             body_size = len(buffered)
@@ -88,7 +89,8 @@ class RequestGuard:
             body_size = int(declared) if declared.isdigit() else 0
         if has_body_method and not content_type and body_size > 0:
             await _problem(send, scope, 415, "unsupported_media_type",
-                           "Corpo enviado sem tipo de conteúdo: envie o cabeçalho 'Content-Type: application/json'.")  # fmt: skip
+                           "Corpo enviado sem tipo de conteúdo: envie o cabeçalho 'Content-Type: application/json'.",
+                           field="Content-Type")  # fmt: skip
             return
 
         received = 0
@@ -114,7 +116,7 @@ class RequestGuard:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail())
+                await _problem(send, scope, 413, "payload_too_large", self._too_large_detail(), field="body")
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         """Read the whole body; return None as soon as it exceeds the limit."""
@@ -168,7 +170,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def _problem(send: Send, scope: Scope, status: int, code: str, detail: str) -> None:
+async def _problem(send: Send, scope: Scope, status: int, code: str, detail: str, *, field: str) -> None:
     body: dict[str, Any] = {
         "type": f"urn:retencao:problem:{code}",
         "title": TITLES[code],
@@ -176,6 +178,7 @@ async def _problem(send: Send, scope: Scope, status: int, code: str, detail: str
         "detail": detail,
         "code": code,
         "instance": scope.get("path", ""),
+        "field": field,
     }
     payload = json.dumps(body, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,

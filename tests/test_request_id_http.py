@@ -40,3 +40,21 @@ def test_request_id_on_problem_response(api: Api) -> None:
 
     assert response.status_code == 401
     assert response.headers["X-Request-ID"] == "sem-chave"
+
+
+def test_request_id_on_rejected_body(api: Api) -> None:
+    wrong_type = api.client.post(
+        "/v1/cases", content=b"texto", headers=auth("agent", **{"Content-Type": "text/plain", "X-Request-ID": "tipo-1"})
+    )
+    too_large = api.client.post(
+        "/v1/cases",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers=auth("agent", **{"Content-Type": "application/json", "X-Request-ID": "grande-1"}),
+    )
+
+    assert wrong_type.status_code == 415
+    assert wrong_type.headers["X-Request-ID"] == "tipo-1"
+    assert wrong_type.json()["field"] == "Content-Type"
+    assert too_large.status_code == 413
+    assert too_large.headers["X-Request-ID"] == "grande-1"
+    assert too_large.json()["field"] == "body"
