@@ -2,10 +2,12 @@
 
 import json
 from collections.abc import Iterator
+from typing import Annotated
 
 import pytest
 
 from api.problems import _version_conflict_detail, validation_detail
+from api.query_guard import _is_sequence
 from domain.errors import VersionConflict
 from tests.conftest import Api, auth
 from tests.helpers import command, open_reference_case
@@ -197,6 +199,22 @@ def test_unknown_query_parameter_rejected(api: Api, path: str, actor: str) -> No
     assert response.status_code == 422, response.text
     assert response.json()["field"] == unknown
     assert "Parâmetro de consulta desconhecido" in response.json()["detail"]
+
+
+def test_repeated_query_parameter_rejected(api: Api) -> None:
+    response = api.client.get("/v1/cases?status=open&status=negotiating", headers=auth("agent"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "status"
+    assert response.json()["value"] == ["open", "negotiating"]
+    assert "repetido" in response.json()["detail"]
+
+
+def test_sequence_annotations_take_repeats() -> None:
+    assert _is_sequence(list[str] | None)
+    assert _is_sequence(Annotated[list[int], "x"])
+    assert not _is_sequence(str | None)
+    assert not _is_sequence(int)
 
 
 def test_declared_query_parameters_accepted(api: Api) -> None:
