@@ -191,6 +191,13 @@ def parse_provider(payload: Mapping[str, Any]) -> Provider:
             "O campo 'provider.cnpj' é obrigatório quando o prestador é pessoa jurídica (tipo J).",
             field=prefix + "cnpj",
         )
+    if person_type is PersonType.INDIVIDUAL and cnpj is not None:
+        raise InvalidValue(
+            f"O campo 'provider.cnpj' ('{raw_cnpj}') só se aplica a pessoa jurídica (tipo J). "
+            "Para pessoa física (tipo F), deixe-o vazio ou informe o tipo J.",
+            field=prefix + "cnpj",
+            value=str(raw_cnpj),
+        )
     cro = as_mapping(payload.get("cro"), field=prefix + "cro")
     return Provider(
         person_type=person_type,
