@@ -190,6 +190,11 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
         return "invalid_value", field, f"Campo desconhecido: '{field}'. Remova-o ou confira o nome."
     if kind == "enum" or kind == "literal_error":
         expected = _accepted_codes(str(ctx.get("expected", "")))
+        if given is not None and not isinstance(given, str):
+            return "invalid_value", field, (
+                f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {str(given)[:80]}. "
+                f"Códigos aceitos: {expected}."
+            )
         return "invalid_value", field, f"Código desconhecido no campo '{field}'{shown}. Códigos aceitos: {expected}."
     if kind.startswith("string_too_long"):
         return "invalid_value", field, f"O campo '{field}' excede o tamanho máximo de {ctx.get('max_length')} caracteres."

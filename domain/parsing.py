@@ -22,10 +22,16 @@ def parse_code(enum: type[E], raw: object, *, field: str) -> E:
     """Return the enum member for ``raw`` or reject it, listing the accepted codes."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise MissingValue(f"O campo '{field}' é obrigatório.", field=field)
+    accepted = ", ".join(member.value for member in enum)
+    if not isinstance(raw, str):
+        raise InvalidValue(
+            f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {raw!r}. Códigos aceitos: {accepted}.",
+            field=field,
+            value=repr(raw),
+        )
     try:
-        return enum(str(raw).strip())
+        return enum(raw.strip())
     except ValueError:
-        accepted = ", ".join(member.value for member in enum)
         raise InvalidValue(
             f"Código desconhecido no campo '{field}': '{raw}'. Códigos aceitos: {accepted}.",
             field=field,

@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from domain.catalog import DemandedBy
 from domain.errors import InvalidValue, MissingValue
+from domain.parsing import parse_code
 from domain.values import parse_count, parse_date, parse_instant, parse_money, parse_text
 
 
@@ -62,3 +64,11 @@ def test_text_rejects_oversized_and_blank() -> None:
         parse_text("x" * 20_001, field="notes")
     with pytest.raises(MissingValue):
         parse_text("   ", field="reason")
+
+
+def test_code_given_as_number_is_rejected() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        parse_code(DemandedBy, 5, field="demanded_by")
+
+    assert raised.value.field == "demanded_by"
+    assert "código em texto" in raised.value.detail
