@@ -200,6 +200,8 @@ def test_unknown_command_route_is_404(api: Api) -> None:
     response = command(api, case["id"], "delete_everything", {})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+    assert response.json()["field"] == "trigger"
+    assert "add_note" in response.json()["detail"]
 
 
 def test_list_filter_with_bad_uf_is_422(api: Api) -> None:

@@ -12,6 +12,7 @@ from api.access import personal_read, record_personal_read
 from api.auth import current_actor
 from api.context import command_context, expected_version, idempotency_key, store_of
 from api.presenters import present_case
+from api.problems import ApiProblem
 from api.routes.cases import PROBLEM, result_response
 from api.schemas import COMMAND_BODIES, Body
 from domain.actor import Actor
@@ -68,4 +69,17 @@ for _trigger, (_model, _summary) in COMMAND_BODIES.items():
         ),
         responses=RESPONSES,
         response_class=JSONResponse,
+    )
+
+
+@router.post("/{trigger}", include_in_schema=False)
+async def unknown_command(trigger: str) -> None:
+    """Answer a trigger no route above matched with 404 and the list of commands that exist."""
+    known = ", ".join(COMMAND_BODIES)
+    raise ApiProblem(
+        404,
+        "not_found",
+        f"Comando desconhecido: '{trigger[:80]}'. Comandos existentes: {known}.",
+        field="trigger",
+        value=trigger[:80],
     )
