@@ -247,9 +247,12 @@ def _print_first_run_keys(path: Path) -> None:
 
     created = create_first_run_keys(path)
     console.print("[bold]Chaves de API criadas.[/bold] Guarde-as agora: o arquivo só guarda o hash de cada uma.")
-    for actor_id, name, roles, key in created:
+    rows = [(actor_id, ", ".join(role.value for role in roles), key, name) for actor_id, name, roles, key in created]
+    id_width = max(len(row[0]) for row in rows)
+    roles_width = max(len(row[1]) for row in rows)
+    for actor_id, roles_text, key, name in rows:
         # Plain print keeps each key on one line, whatever the terminal width, so it can be copied.
-        print(f"  {actor_id:<10} {', '.join(role.value for role in roles):<11} {key}   ({name})")
+        print(f"  {actor_id:<{id_width}} {roles_text:<{roles_width}} {key}   ({name})")
     console.print(f"Hashes gravados em {path}.")
 
 

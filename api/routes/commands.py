@@ -74,7 +74,7 @@ for _trigger, (_model, _summary) in COMMAND_BODIES.items():
 
 @router.post("/{trigger}", include_in_schema=False)
 async def unknown_command(trigger: str) -> None:
-    """Answer a trigger no route above matched with 404 and the list of commands that exist."""
+    """Raise a 404 for a trigger no route above matched, listing the commands that exist."""
     known = ", ".join(COMMAND_BODIES)
     raise ApiProblem(
         404,
