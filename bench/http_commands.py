@@ -40,6 +40,7 @@ from pathlib import Path
 
 import psycopg
 
+from adapters.audit_signing import generate_key_file
 from adapters.settings import Settings
 from adapters.store import migrate
 from bench.baselines import (
@@ -113,6 +114,8 @@ def run_all(
         rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
         rate_limit_burst=RATE_LIMIT_PER_MINUTE,
     )
+    # Commands sign an audit checkpoint every tenth event, as they do in production.
+    generate_key_file(settings.audit_signing_key_file)
     migrate(settings)
     create_raw_table(database_url)
     case_count = max(args.levels) * args.cases_per_client
