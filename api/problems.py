@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.application import IdempotencyKeyReused
+from api.strict_json import DUPLICATE_NAME
 from domain.errors import (
     CaseNotFound,
     DomainError,
@@ -183,6 +184,10 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
     shown = "" if isinstance(given, dict | list) or given is None else f": '{str(given)[:80]}'"
     ctx = error.get("ctx") or {}
     if kind == "json_invalid":
+        message = str(ctx.get("error", ""))
+        if message.startswith(DUPLICATE_NAME):
+            name = message.removeprefix(DUPLICATE_NAME)[:80]
+            return "invalid_value", name, f"Campo repetido no corpo JSON: '{name}'. Envie cada campo uma vez só."
         return "malformed_json", "body", _malformed_json_detail(error)
     if kind == "missing":
         return "missing_value", field, f"O campo '{field}' é obrigatório."

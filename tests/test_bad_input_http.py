@@ -208,3 +208,26 @@ def test_list_filter_with_bad_uf_is_422(api: Api) -> None:
     response = api.client.get("/v1/cases", params={"uf": "XX"}, headers=auth("agent"))
     assert response.status_code == 422
     assert response.json()["field"] == "uf"
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        (b'{"text": "a", "text": "b"}', "text"),
+        (b'{"channel": "phone", "outcome": "no_answer", "outcome": "reached"}', "outcome"),
+    ],
+)
+def test_repeated_json_member_is_422(api: Api, body: bytes, name: str) -> None:
+    case = open_reference_case(api)
+    trigger = "add_note" if name == "text" else "attempt_contact"
+
+    response = api.client.post(
+        f"/v1/cases/{case['id']}/commands/{trigger}",
+        content=body,
+        headers=auth("agent", **{"Content-Type": "application/json"}),
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == name
+    assert "Campo repetido" in response.json()["detail"]
+    assert api.event_count() == 1

@@ -13,6 +13,7 @@ from api.auth import current_actor, require_any_role
 from api.context import command_context, idempotency_key, store_of
 from api.presenters import present_case, present_event
 from api.schemas import OpenCaseBody
+from api.strict_json import StrictJsonRoute
 from domain.actor import Actor
 from domain.catalog import AccessPurpose, Role
 from domain.commands import OpenCase, parse_header
@@ -20,7 +21,7 @@ from domain.errors import InvalidValue
 from domain.retention_case import RetentionCase
 from domain.values import MAX_SQL_INTEGER, parse_instant
 
-router = APIRouter(prefix="/v1/cases", tags=["casos"])
+router = APIRouter(prefix="/v1/cases", tags=["casos"], route_class=StrictJsonRoute)
 
 READERS = {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE}
 PROBLEM = {"model": None, "content": {"application/problem+json": {}}}

@@ -15,12 +15,13 @@ from api.presenters import present_case
 from api.problems import ApiProblem
 from api.routes.cases import PROBLEM, result_response
 from api.schemas import COMMAND_BODIES, Body
+from api.strict_json import StrictJsonRoute
 from domain.actor import Actor
 from domain.catalog import AccessPurpose
 from domain.commands import parse_command
 from domain.retention_case import RetentionCase
 
-router = APIRouter(prefix="/v1/cases/{case_id}/commands", tags=["comandos"])
+router = APIRouter(prefix="/v1/cases/{case_id}/commands", tags=["comandos"], route_class=StrictJsonRoute)
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM,

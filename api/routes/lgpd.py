@@ -15,13 +15,14 @@ from api.auth import current_actor, require_any_role
 from api.context import command_context, store_of
 from api.csv_export import to_csv
 from api.routes.cases import PROBLEM
+from api.strict_json import StrictJsonRoute
 from api.subject_report import build_report, report_pdf
 from domain.actor import Actor
 from domain.catalog import AccessPurpose, Role, label
 from domain.identifiers import parse_cpf
 from domain.values import parse_instant
 
-router = APIRouter(prefix="/v1/lgpd", tags=["lgpd"])
+router = APIRouter(prefix="/v1/lgpd", tags=["lgpd"], route_class=StrictJsonRoute)
 
 ACCESS_LOG_READERS = {Role.DPO, Role.AUDITOR}
 ACCESS_COLUMNS = ("accessed_at", "actor_id", "roles", "case_id", "purpose", "purpose_label", "correlation_id")
