@@ -17,10 +17,14 @@ from adapters.store import migrate as migrate_schema
 from adapters.store import open_store
 from api.cli_args import parse_case_id
 from api.cli_keys import keys_cli
+from api.cli_language import use_portuguese
 from api.cli_lgpd import lgpd_cli
 from domain.catalog import AccessPurpose, Role
 
-cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True)
+use_portuguese()
+
+# Shell completion is left out because the help of its options is English text that gettext does not reach.
+cli = typer.Typer(help="retencao: casos de retenção da rede credenciada.", no_args_is_help=True, add_completion=False)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(lgpd_cli, name="lgpd")
 audit_cli = typer.Typer(help="Cadeia de auditoria: verificação e checkpoints assinados.", no_args_is_help=True)
