@@ -46,7 +46,6 @@ from adapters.postgres_append import (
     call_arguments,
     call_statement,
     create_function_statement,
-    function_name,
 )
 from adapters.sealing_check import SealingKeyChanged, check_sealing_keys
 
@@ -164,7 +163,6 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             SQL(create_function_statement(schema, events_table_name, self.idempotency_table, self.channel_name))  # type: ignore[arg-type]
         )
         self.append_statement = call_statement(schema, events_table_name)
-        self.append_function = function_name(schema, events_table_name)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -189,13 +187,6 @@ class PostgresCaseRecorder(PostgresApplicationRecorder):
             assert row is not None
             self.audit_ledger.checkpoint_if_due(curs, row["first_position"] - 1, row["last_position"], row["last_link"])
         return row["notification_ids"]
-
-    def has_append_function(self) -> bool:
-        """Tell whether ``retencao migrate`` has created the append function of this version."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute("SELECT to_regproc(%s) IS NOT NULL AS found", (self.append_function,))
-            row = curs.fetchone()
-        return bool(row and row["found"])
 
     def find_idempotency_record(self, actor_id: str, key: str) -> IdempotencyRecord | None:
         # Pool connections are in autocommit mode, so the single SELECT needs no BEGIN and ROLLBACK.

@@ -19,6 +19,7 @@ from api.cli_args import parse_case_id
 from api.cli_keys import keys_cli
 from api.cli_language import use_portuguese
 from api.cli_lgpd import lgpd_cli
+from api.cli_schema import database_label, require_schema
 from domain.catalog import AccessPurpose, Role
 
 use_portuguese()
@@ -45,7 +46,7 @@ def migrate() -> None:
     settings = Settings()
     _ensure_signing_key(settings)
     migrate_schema(settings)
-    console.print(f"Esquema pronto em [bold]{_database_label(settings)}[/bold].")
+    console.print(f"Esquema pronto em [bold]{database_label(settings)}[/bold].")
 
 
 @cli.command()
@@ -61,14 +62,10 @@ def serve(
     _configure_logging()
     settings = Settings()
     _ensure_signing_key(settings)
-    if not settings.is_postgres:
+    if settings.is_postgres:
+        require_schema(console, settings)
+    else:
         migrate_schema(settings)
-    elif not _schema_exists(settings):
-        console.print(
-            "[red]O esquema do PostgreSQL configurado não existe ou é de uma versão anterior. "
-            "Rode `retencao migrate` antes.[/red]"
-        )
-        raise typer.Exit(code=1)
     if not settings.api_keys_file.exists():
         _print_first_run_keys(settings.api_keys_file)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False)
@@ -258,23 +255,6 @@ def _print_first_run_keys(path: Path) -> None:
         # Plain print keeps each key on one line, whatever the terminal width, so it can be copied.
         print(f"  {actor_id:<{id_width}} {roles_text:<{roles_width}} {key}   ({name})")
     console.print(f"Hashes gravados em {path}.")
-
-
-def _schema_exists(settings: Settings) -> bool:
-    from eventsourcing.persistence import PersistenceError
-
-    store = open_store(settings)
-    try:
-        store.app.recorder.max_notification_id()
-        return bool(store.app.recorder.has_append_function())  # type: ignore[attr-defined]
-    except PersistenceError:
-        return False
-    finally:
-        store.close()
-
-
-def _database_label(settings: Settings) -> str:
-    return "PostgreSQL" if settings.is_postgres else f"SQLite ({settings.sqlite_path()})"
 
 
 def main() -> None:

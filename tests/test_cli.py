@@ -69,20 +69,20 @@ def test_demo_drives_the_reference_case(env: Path) -> None:
     assert "14 eventos no histórico" in result.output
 
 
-def test_serve_requires_current_postgres_schema(postgres_url: str, tmp_path: Path) -> None:
+def test_schema_check_requires_append_function(postgres_url: str, tmp_path: Path) -> None:
     import psycopg
 
+    from adapters.schema_check import POSTGRES_APPEND_FUNCTION, missing_schema_objects, schema_objects
     from adapters.settings import Settings
     from adapters.store import migrate
-    from api.cli import _schema_exists
 
     settings = Settings(database_url=postgres_url, master_key_file=tmp_path / "master-keys.json")
-    assert not _schema_exists(settings)
+    assert missing_schema_objects(settings) == list(schema_objects(settings))
 
     migrate(settings)
-    assert _schema_exists(settings)
+    assert missing_schema_objects(settings) == []
 
     # A database migrated by an older version has the tables but not the append function.
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute("DROP FUNCTION retentioncases_events_append")
-    assert not _schema_exists(settings)
+    assert missing_schema_objects(settings) == [POSTGRES_APPEND_FUNCTION]
