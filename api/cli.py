@@ -116,7 +116,9 @@ def replay(
     from domain.errors import DomainError
 
     case_uuid = parse_case_id(console, case_id, name="Identificador do caso")
-    store = open_store(Settings())
+    settings = Settings()
+    require_schema(console, settings)
+    store = open_store(settings)
     try:
         steps = replay_case(store.app, case_uuid, parse_point(until, field="until"))
         # The table shows the dentist's personal data, so the read is logged like an API read.
@@ -141,7 +143,9 @@ def audit_verify(
     from api.audit_console import verification_table
 
     case_id = parse_case_id(console, case, name="--case") if case is not None else None
-    store = open_store(Settings())
+    settings = Settings()
+    require_schema(console, settings)
+    store = open_store(settings)
     try:
         report = verify_store(store.app, case_id)
     finally:
@@ -157,6 +161,7 @@ def audit_verify(
 def audit_checkpoint() -> None:
     """Assina agora o elo mais recente da cadeia, fora do intervalo automático."""
     settings = Settings()
+    require_schema(console, settings)
     if not settings.audit_signing_key_file.exists():
         console.print(f"[red]Chave de assinatura não encontrada em {settings.audit_signing_key_file}.[/red]")
         raise typer.Exit(code=1)
@@ -193,7 +198,9 @@ def project(
     from api.projection_commands import run_workers
 
     _configure_logging()
-    run_workers(console, Settings(), batch_size)
+    settings = Settings()
+    require_schema(console, settings)
+    run_workers(console, settings, batch_size)
 
 
 @projections_cli.command("rebuild")
@@ -204,7 +211,9 @@ def projections_rebuild(
     """Reconstrói um modelo de leitura desde o primeiro evento e troca a tabela ao alcançar o fim."""
     from api.projection_commands import rebuild_with_progress
 
-    ok = rebuild_with_progress(console, Settings(), name, batch_size)
+    settings = Settings()
+    require_schema(console, settings)
+    ok = rebuild_with_progress(console, settings, name, batch_size)
     raise typer.Exit(code=0 if ok else 1)
 
 
@@ -213,7 +222,9 @@ def projections_status() -> None:
     """Mostra a posição e o atraso de cada projeção."""
     from api.projection_commands import print_status
 
-    print_status(console, Settings())
+    settings = Settings()
+    require_schema(console, settings)
+    print_status(console, settings)
 
 
 @cli.command()

@@ -14,6 +14,7 @@ from rich.console import Console
 from adapters.lgpd import erase_subject, subject_accesses, subject_cases
 from adapters.settings import Settings
 from adapters.store import open_store
+from api.cli_schema import require_schema
 from api.subject_report import build_report, report_pdf
 from domain.actor import Actor, CommandContext
 from domain.catalog import AccessPurpose, Role
@@ -34,8 +35,10 @@ def erase(
     requester: Annotated[str, typer.Option(help="Quem pediu, ex.: protocolo do titular (sem dados pessoais).")],
 ) -> None:
     """Destrói a chave do titular e registra a eliminação em cada caso dele."""
+    settings = Settings()
+    require_schema(console, settings)
     context = _context()
-    store = open_store(Settings())
+    store = open_store(settings)
     try:
         result = erase_subject(store.app, parse_cpf(cpf), legal_basis, requester, context)
     except DomainError as error:
@@ -56,8 +59,10 @@ def report(
     """Mostra em JSON tudo o que o sistema guarda sobre o titular (ou grava o PDF com --pdf)."""
     if pdf is not None:
         _check_writable(pdf)
+    settings = Settings()
+    require_schema(console, settings)
     context = _context()
-    store = open_store(Settings())
+    store = open_store(settings)
     try:
         digits = parse_cpf(cpf)
         cases, keys = subject_cases(store.app, digits)
