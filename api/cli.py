@@ -233,18 +233,19 @@ def relay(
     stream: Annotated[str | None, typer.Option(help="Nome do stream JetStream (padrão: RETENCAO_RELAY_STREAM).")] = None,
 ) -> None:
     """Publica cada evento, em ordem, num stream NATS JetStream e grava a posição após a confirmação."""
-    from api.relay_command import run_relay_command
+    from api.relay_command import read_relay_settings, run_relay_command
 
     _configure_logging()
     settings = Settings()
-    if not settings.is_postgres:
-        migrate_schema(settings)
     try:
-        run_relay_command(settings, nats_url=nats_url, stream=stream)
+        relay_settings = read_relay_settings(nats_url=nats_url, stream=stream)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, item['loc']))}: {_setting_message(item)}" for item in error.errors())
         console.print(f"[red]Configuração do relay inválida (variáveis RETENCAO_RELAY_*): {problems}[/red]")
         raise typer.Exit(code=2) from None
+    # The schema check comes before the relay creates its positions table or connects to NATS.
+    require_schema(console, settings)
+    run_relay_command(settings, relay_settings)
 
 
 def _setting_message(item: Any) -> str:

@@ -8,9 +8,16 @@ from adapters.settings import Settings
 from api.relay import run_relay
 
 
-def run_relay_command(settings: Settings, *, nats_url: str | None = None, stream: str | None = None) -> None:
+def read_relay_settings(*, nats_url: str | None = None, stream: str | None = None) -> RelaySettings:
+    """Read the ``RETENCAO_RELAY_*`` variables, with the given options in place of theirs.
+
+    Raises ``pydantic.ValidationError`` when a value is invalid.
+    """
     overrides = {key: value for key, value in {"nats_url": nats_url, "stream": stream}.items() if value}
-    relay_settings = RelaySettings(**overrides)
+    return RelaySettings(**overrides)
+
+
+def run_relay_command(settings: Settings, relay_settings: RelaySettings) -> None:
     asyncio.run(_run_until_signal(settings, relay_settings))
 
 

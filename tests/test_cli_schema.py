@@ -14,6 +14,7 @@ from adapters.schema_check import POSTGRES_APPEND_FUNCTION, missing_schema_objec
 from adapters.settings import Settings
 from adapters.store import migrate
 from api.cli import cli
+from tests.event_helpers import free_port
 
 CPF = "528.147.306-90"
 
@@ -26,11 +27,12 @@ COMMANDS = {
     "replay": ["replay", str(uuid.uuid4())],
     "lgpd report": ["lgpd", "report", "--cpf", CPF],
     "lgpd erase": ["lgpd", "erase", "--cpf", CPF, "--legal-basis", "LGPD art. 18, VI", "--requester", "protocolo 1"],
+    "relay": ["relay"],
 }
 
 # Functions the commands call once the schema check passes. Each runs until stopped, so without the
 # check a test would hang. The `started` fixture replaces them with a recorder of the call.
-LONG_RUNNING = ("uvicorn.run", "api.projection_commands.run_workers")
+LONG_RUNNING = ("uvicorn.run", "api.relay_command.run_relay_command", "api.projection_commands.run_workers")
 
 
 @pytest.fixture
@@ -53,6 +55,8 @@ def use_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: 
     monkeypatch.setenv("RETENCAO_API_KEYS_FILE", str(tmp_path / "keys.json"))
     monkeypatch.setenv("RETENCAO_MASTER_KEY_FILE", str(tmp_path / "master-keys.json"))
     monkeypatch.setenv("RETENCAO_AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-signing-key.pem"))
+    # The relay must stop before it connects, and if it does not, a free local port leaves nothing to reach.
+    monkeypatch.setenv("RETENCAO_RELAY_NATS_URL", f"nats://127.0.0.1:{free_port()}")
 
 
 def postgres_tables(database_url: str) -> list[str]:
@@ -185,6 +189,18 @@ def test_unreadable_sqlite_file_fails_cleanly(tmp_path: Path, monkeypatch: pytes
     assert isinstance(result.exception, SystemExit), result.exception
     assert f"Não foi possível ler o esquema do banco SQLite ({path})" in result.output
     assert "migrate" not in result.output
+
+
+def test_unreachable_postgres_fails_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[str]) -> None:
+    use_database(monkeypatch, tmp_path, f"postgresql://postgres@127.0.0.1:{free_port()}/retencao")
+
+    result = CliRunner().invoke(cli, ["relay"])
+
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Não foi possível ler o esquema do banco PostgreSQL" in result.output
+    assert "Confira RETENCAO_DATABASE_URL" in result.output
+    assert started == []
 
 
 def test_check_lists_what_migrate_creates(settings: Settings) -> None:
