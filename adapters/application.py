@@ -46,8 +46,8 @@ MAX_SEALING_RETRIES = 2
 # How many times a command without an expected version is re-run after losing a race.
 MAX_CONFLICT_RETRIES = 3
 
-# The API's rendering of a case after a command: status code, JSON body and headers.
-Response = tuple[int, dict[str, Any], dict[str, str]]
+# The API's rendering of a case after a command: status code, JSON body (None for no body) and headers.
+Response = tuple[int, dict[str, Any] | None, dict[str, str]]
 Renderer = Callable[[RetentionCase], Response]
 
 
@@ -65,15 +65,17 @@ class IdempotentRequest:
     request_hash: str
 
     @classmethod
-    def of(cls, key: str, method: str, path: str, body: Any) -> "IdempotentRequest":
-        canonical = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, default=str)
+    def of(cls, key: str, method: str, path: str, body: Any, variant: str = "") -> "IdempotentRequest":
+        """Key the request; ``variant`` names a response form the client asked for, such as a minimal one."""
+        parts = [method, path, body, variant] if variant else [method, path, body]
+        canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
         return cls(key=key, request_hash=hashlib.sha256(canonical.encode()).hexdigest())
 
 
 @dataclass(frozen=True)
 class CommandResult:
     status_code: int
-    body: dict[str, Any]
+    body: dict[str, Any] | None
     headers: dict[str, str]
     replayed: bool = False
 

@@ -67,3 +67,16 @@ def idempotency_key(request: Request) -> str | None:
             field="Idempotency-Key",
         )
     return raw
+
+
+MINIMAL = "return=minimal"
+
+
+def prefers_minimal(request: Request) -> bool:
+    """Tell whether the client sent ``Prefer: return=minimal`` (RFC 7240): status and headers, no body."""
+    for header in request.headers.getlist("prefer"):
+        for preference in header.split(","):
+            name, _, value = preference.split(";")[0].partition("=")
+            if name.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+                return True
+    return False

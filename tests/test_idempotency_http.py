@@ -85,3 +85,47 @@ def test_keys_are_scoped_per_actor(api: Api) -> None:
     assert other_actor.status_code == 200
     assert "Idempotent-Replayed" not in other_actor.headers
     assert other_actor.headers["ETag"] == '"3"'
+
+
+def test_minimal_response_has_no_body_or_read(api: Api) -> None:
+    case = open_reference_case(api)
+    headers = auth("agent", **{"Prefer": "return=minimal", "If-Match": '"1"', "Idempotency-Key": "nota-minima"})
+
+    first = api.client.post(f"/v1/cases/{case['id']}/commands/add_note", json={"text": "Ligar amanhã."}, headers=headers)
+    again = api.client.post(f"/v1/cases/{case['id']}/commands/add_note", json={"text": "Ligar amanhã."}, headers=headers)
+    reads = api.client.get("/v1/lgpd/access-log", params={"case_id": case["id"]}, headers=auth("dpo")).json()
+
+    assert first.status_code == 204
+    assert first.content == b""
+    assert first.headers["ETag"] == '"2"'
+    assert first.headers["Preference-Applied"] == "return=minimal"
+    assert again.status_code == 204
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert api.event_count() == 2
+    minimal_requests = {first.headers["X-Request-ID"], again.headers["X-Request-ID"]}
+    assert [item for item in reads["items"] if item["correlation_id"] in minimal_requests] == []
+
+
+def test_minimal_preference_is_part_of_the_request(api: Api) -> None:
+    case = open_reference_case(api)
+    minimal = auth("agent", **{"Prefer": "return=minimal", "Idempotency-Key": "nota-x"})
+    full = auth("agent", **{"Idempotency-Key": "nota-x"})
+
+    first = api.client.post(f"/v1/cases/{case['id']}/commands/add_note", json={"text": "Retorno."}, headers=minimal)
+    other = api.client.post(f"/v1/cases/{case['id']}/commands/add_note", json={"text": "Retorno."}, headers=full)
+
+    assert first.status_code == 204
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert api.event_count() == 2
+
+
+def test_minimal_opening_has_location_and_etag(api: Api) -> None:
+    response = api.client.post(
+        "/v1/cases", json=reference_case.OPEN_CASE, headers=auth("agent", Prefer='return="minimal"')
+    )
+
+    assert response.status_code == 201
+    assert response.content == b""
+    assert response.headers["Location"].startswith("/v1/cases/")
+    assert response.headers["ETag"] == '"1"'

@@ -10,7 +10,7 @@ from adapters.application import CommandResult, IdempotentRequest
 from adapters.time_travel import PointInTime, parse_point, resolve_version
 from api.access import personal_read, record_personal_read
 from api.auth import current_actor, require_any_role
-from api.context import command_context, idempotency_key, store_of
+from api.context import MINIMAL, command_context, idempotency_key, prefers_minimal, store_of
 from api.presenters import present_case, present_event
 from api.schemas import OpenCaseBody
 from api.strict_json import StrictJsonRoute
@@ -27,10 +27,12 @@ READERS = {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.SERVICE}
 PROBLEM = {"model": None, "content": {"application/problem+json": {}}}
 
 
-def result_response(result: CommandResult) -> JSONResponse:
+def result_response(result: CommandResult) -> Response:
     headers = dict(result.headers)
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
+    if result.body is None:
+        return Response(status_code=result.status_code, headers=headers)
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
@@ -40,23 +42,31 @@ def result_response(result: CommandResult) -> JSONResponse:
     summary="Abrir caso de retenção",
     responses={400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 422: PROBLEM},
 )
-def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> JSONResponse:
-    """Registra um caso com o cabeçalho do formulário. Aceita `Idempotency-Key`."""
+def open_case(body: OpenCaseBody, request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> Response:
+    """Registra um caso com o cabeçalho do formulário. Aceita `Idempotency-Key`.
+
+    Com `Prefer: return=minimal`, responde só com `Location` e `ETag`, sem corpo e sem dados pessoais.
+    """
     payload = body.model_dump(mode="json", exclude_unset=True)
     header = parse_header(payload)
     command = OpenCase(header=header)
     context = command_context(request, actor)
     key = idempotency_key(request)
-    idempotent = IdempotentRequest.of(key, "POST", request.url.path, payload) if key else None
+    minimal = prefers_minimal(request)
+    variant = MINIMAL if minimal else ""
+    idempotent = IdempotentRequest.of(key, "POST", request.url.path, payload, variant) if key else None
 
-    def render(case: RetentionCase) -> tuple[int, dict[str, Any], dict[str, str]]:
-        location = f"/v1/cases/{case.id}"
-        return 201, present_case(case, actor), {"Location": location, "ETag": f'"{case.version}"'}
+    def render(case: RetentionCase) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+        headers = {"Location": f"/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
+        if minimal:
+            return 201, None, {**headers, "Preference-Applied": MINIMAL}
+        return 201, present_case(case, actor), headers
 
     # The new case's id is filled in by open_case, which stores this read with the case's events.
-    access = personal_read(request, actor, [], AccessPurpose.COMMAND_RESPONSE)
+    # A minimal response shows no personal data, so there is no read to log.
+    access = None if minimal else personal_read(request, actor, [], AccessPurpose.COMMAND_RESPONSE)
     result = store_of(request).app.open_case(command, context, render, idempotent, access=access)
-    if result.replayed:
+    if result.replayed and result.body is not None:
         record_personal_read(request, actor, [result.body["id"]], AccessPurpose.COMMAND_RESPONSE)
     return result_response(result)
 
