@@ -76,6 +76,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured operations per client before each phase")
     parser.add_argument("--cases-per-client", type=int, default=8, help="cases each client writes to in turn")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="time limit of one measured phase, in seconds")
+    parser.add_argument("--minimal", action="store_true",
+                        help="send Prefer: return=minimal, so each command is answered 204 without the case")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let the kernel place every process; by default the API server gets the last CPU and "
                              "this process (library, raw and the HTTP clients) the others")  # fmt: skip
@@ -101,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> dict[tuple[str, int], list[Measur
         rounds, sizes, lags, projection_cpu = run_all(args, database_url, Path(workdir))
     print(report(rounds, sizes, lags, projection_cpu))
     print("CPU pinning: " + ("server on the last CPU, benchmark process on the others" if args.pin else "none"))
+    print("HTTP responses: " + ("Prefer: return=minimal, no body" if args.minimal else "the whole case"))
     return rounds
 
 
@@ -163,7 +166,7 @@ def run_all(
                     phase(
                         "http",
                         clients,
-                        lambda i, n=clients: HttpCommandClient(server, versions, case_ids[i::n]),
+                        lambda i, n=clients: HttpCommandClient(server, versions, case_ids[i::n], args.minimal),
                         server.cpu_seconds,
                     )
                     projection_lags.append(wait_for_projection(database_url))
