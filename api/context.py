@@ -44,6 +44,14 @@ def expected_version(request: Request) -> int | None:
             f"Cabeçalho If-Match inválido: '{raw[:40]}'. Envie a versão do caso entre aspas, como \"3\".",
             field="If-Match",
         )
+    if match.group(2) != str(int(match.group(2))):
+        raise ApiProblem(
+            412,
+            "version_conflict",
+            f"O If-Match {value[:40]} não corresponde a nenhuma versão: envie o ETag exatamente como veio, "
+            f"como \"{int(match.group(2))}\".",
+            field="If-Match",
+        )
     if match.group(1):
         raise ApiProblem(
             412,

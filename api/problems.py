@@ -142,8 +142,17 @@ def _version_conflict_detail(error: VersionConflict, has_if_match: bool) -> str:
     )
 
 
+# Segments pydantic adds to an error's location for the member of a union it tried, such as the "int"
+# of an ``int | None`` field. They are not field names.
+_UNION_MEMBER_TAG = re.compile(r"(int|str|float|bool|none|decimal|date|datetime|list|dict|function-\w+\[.*\])")
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    parts = [
+        str(part)
+        for part in location
+        if part not in ("body", "query", "path", "header") and not _UNION_MEMBER_TAG.fullmatch(str(part))
+    ]
     path = ""
     for part in parts:
         if part.isdigit():
@@ -197,7 +206,7 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
         expected = _accepted_codes(str(ctx.get("expected", "")))
         if given is not None and not isinstance(given, str):
             return "invalid_value", field, (
-                f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {str(given)[:80]}. "
+                f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {json.dumps(given)[:80]}. "
                 f"Códigos aceitos: {expected}."
             )
         return "invalid_value", field, f"Código desconhecido no campo '{field}'{shown}. Códigos aceitos: {expected}."

@@ -1,4 +1,4 @@
-"""JSON request bodies that name a member twice are rejected instead of keeping the last value.
+"""JSON request bodies that name a member twice, or hold NaN or Infinity, are rejected.
 
 RFC 8259 leaves duplicate names to the parser, and Python's keeps the last
 one, so ``{"text": "a", "text": "b"}`` would store "b" without a word. Routes
@@ -19,6 +19,11 @@ from fastapi.routing import APIRoute
 DUPLICATE_NAME = "duplicate member name: "
 
 
+def _no_constant(name: str) -> Any:
+    """Reject NaN, Infinity and -Infinity, which Python's parser accepts but JSON does not have."""
+    raise json.JSONDecodeError(f"{name} is not JSON", "", 0)
+
+
 def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for name, value in pairs:
@@ -32,7 +37,7 @@ class StrictJsonRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             body = await self.body()
-            self._json = json.loads(body, object_pairs_hook=_object_without_repeats)
+            self._json = json.loads(body, object_pairs_hook=_object_without_repeats, parse_constant=_no_constant)
         return self._json
 
 

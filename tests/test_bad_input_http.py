@@ -1,6 +1,7 @@
 """Bad requests get a pt-BR problem naming the field, and record nothing."""
 
 import copy
+import json
 import uuid
 from typing import Any
 
@@ -38,6 +39,8 @@ OPEN_CASES = [
     ("cro with letters", opening(provider__cro__number="48A1"), 422, "provider.cro.number", "CRO"),
     ("unknown person type", opening(provider__person_type="X"), 422, "provider.person_type", "Códigos aceitos"),
     ("code as a number", opening(demanded_by=5), 422, "demanded_by", "código em texto"),
+    ("code as a boolean", opening(demanded_by=True), 422, "demanded_by", "e veio true"),
+    ("count as null", opening(cro_count=None), 422, "cro_count", "cro_count"),
     ("unknown demanded_by", opening(demanded_by="dentist"), 422, "demanded_by", "Códigos aceitos"),
     ("impossible date", opening(protocol_opened_on="31/02/2023"), 422, "protocol_opened_on", "Data inválida"),
     ("us value with 5 decimals", opening(us_value="0,30001"), 422, "us_value", "casas decimais"),
@@ -177,11 +180,19 @@ def test_non_uuid_case_id_is_422(api: Api) -> None:
     assert response.json()["field"] == "case_id"
 
 
-@pytest.mark.parametrize("value", ["version-1", "1", '"1', '1"', '"1", "2"'])
+@pytest.mark.parametrize("value", ["version-1", "1", '"1', '1"', '"1", "2"', '"-1"'])
 def test_invalid_if_match_is_400(api: Api, value: str) -> None:
     case = open_reference_case(api)
     response = command(api, case["id"], "add_note", {"text": "x"}, **{"If-Match": value})
     assert response.status_code == 400
+    assert response.json()["field"] == "If-Match"
+    assert api.event_count() == 1
+
+
+def test_if_match_with_leading_zero_is_412(api: Api) -> None:
+    case = open_reference_case(api)
+    response = command(api, case["id"], "add_note", {"text": "x"}, **{"If-Match": '"01"'})
+    assert response.status_code == 412
     assert response.json()["field"] == "If-Match"
     assert api.event_count() == 1
 
@@ -231,3 +242,16 @@ def test_repeated_json_member_is_422(api: Api, body: bytes, name: str) -> None:
     assert response.json()["field"] == name
     assert "Campo repetido" in response.json()["detail"]
     assert api.event_count() == 1
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_is_400(api: Api, constant: str) -> None:
+    body = json.dumps(reference_case.OPEN_CASE).replace('"cro_count": 2,', f'"cro_count": {constant},')
+
+    response = api.client.post(
+        "/v1/cases", content=body.encode(), headers=auth("agent", **{"Content-Type": "application/json"})
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "malformed_json"
+    assert api.event_count() == 0
