@@ -49,10 +49,8 @@ class AuditLedger:
         head = self._head(cursor)
         position, link = head.position, head.link
         p = self.placeholder
-        for stored in stored_events:
-            case_id = _as_uuid(stored.originator_id)
-            instant = recorded_at.get((case_id, stored.originator_version)) or datetime.now(UTC)
-            digest = event_digest(case_id, stored.originator_version, stored.topic, stored.state, instant)
+        digests = chain_digests(stored_events, recorded_at)
+        for stored, (case_id, instant, digest) in zip(stored_events, digests, strict=True):
             position += 1
             link = next_link(link, digest)
             cursor.execute(
@@ -282,6 +280,19 @@ class PostgresAuditLedger(AuditLedger):
             "position bigint PRIMARY KEY, link bytea NOT NULL, signed_at timestamptz NOT NULL, "
             "key_id text NOT NULL, signature bytea NOT NULL)",
         ]
+
+
+def chain_digests(
+    stored_events: Sequence[StoredEvent], recorded_at: RecordedAt
+) -> list[tuple[UUID, datetime, bytes]]:
+    """Return the case id, recording instant and chain digest of each stored event, in order."""
+    digests = []
+    for stored in stored_events:
+        case_id = _as_uuid(stored.originator_id)
+        instant = recorded_at.get((case_id, stored.originator_version)) or datetime.now(UTC)
+        digest = event_digest(case_id, stored.originator_version, stored.topic, stored.state, instant)
+        digests.append((case_id, instant, digest))
+    return digests
 
 
 def _as_uuid(value: Any) -> UUID:

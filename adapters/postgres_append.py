@@ -22,15 +22,15 @@ the error's detail.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
 from adapters.access_log import AccessRecord
-from adapters.audit_chain import GENESIS_LINK, event_digest
+from adapters.audit_chain import GENESIS_LINK
+from adapters.audit_ledger import RecordedAt, chain_digests
 from adapters.sealing_check import keys_by_case
 
 # SQLSTATE the function raises when a sealing key changed. PostgreSQL's own codes use no class RT.
@@ -142,21 +142,15 @@ def call_statement(schema: str, events_table: str) -> str:
 def call_arguments(
     stored_events: Sequence[StoredEvent],
     lock_timeout: int,
-    recorded_at: Mapping[tuple[UUID, int], datetime],
+    recorded_at: RecordedAt,
     idempotency: Any,
     access: AccessRecord | None,
 ) -> tuple[Any, ...]:
     """Return the function's arguments for ``stored_events`` and what is stored with them."""
-    case_ids: list[UUID] = []
-    instants: list[datetime] = []
-    digests: list[bytes] = []
-    for stored in stored_events:
-        case_id = stored.originator_id if isinstance(stored.originator_id, UUID) else UUID(str(stored.originator_id))
-        instant = recorded_at.get((case_id, stored.originator_version)) or datetime.now(UTC)
-        case_ids.append(case_id)
-        instants.append(instant)
-        digests.append(event_digest(case_id, stored.originator_version, stored.topic, stored.state, instant))
-    sealed = [(case_id, key_id) for case_id, key_ids in keys_by_case(stored_events).items() for key_id in sorted(key_ids)]
+    chain = chain_digests(stored_events, recorded_at)
+    sealed = [
+        (case_id, key_id) for case_id, key_ids in keys_by_case(stored_events).items() for key_id in sorted(key_ids)
+    ]
     access_cases = list(access.case_ids) if access is not None else []
     access_row = (
         [datetime.now(UTC).isoformat(), access.actor_id, ",".join(sorted(access.roles)), access.purpose,
@@ -172,12 +166,12 @@ def call_arguments(
     )  # fmt: skip
     return (
         f"{lock_timeout}s",
-        case_ids,
+        [case_id for case_id, _, _ in chain],
         [stored.originator_version for stored in stored_events],
         [stored.topic for stored in stored_events],
         [stored.state for stored in stored_events],
-        instants,
-        digests,
+        [instant for _, instant, _ in chain],
+        [digest for _, _, digest in chain],
         idempotency_row,
         idempotency.status_code if idempotency is not None else None,
         idempotency.case_version if idempotency is not None else None,
