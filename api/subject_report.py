@@ -9,9 +9,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
+from api.dossier import format_value
 from api.dossier_pdf import BODY, HEADING, TITLE, register_fonts
 from api.presenters import to_json
-from api.replay import sao_paulo
 from domain.catalog import AccessPurpose, CaseStatus, label
 from domain.retention_case import RetentionCase
 
@@ -99,12 +99,12 @@ def _case_lines(case: dict[str, Any]) -> list[Flowable]:
 
 
 def _shown(value: str | None) -> str:
-    """Write an ISO 8601 date as dd/mm/aaaa and an instant as Brasília time, as the dossier does."""
+    """Write an ISO 8601 date or instant of the JSON report as the dossier writes it."""
     if not value:
-        return "—"
+        return format_value(None)
     if len(value) == len("2025-01-31"):
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
-    return sao_paulo(datetime.fromisoformat(value))
+        return format_value(date.fromisoformat(value))
+    return format_value(datetime.fromisoformat(value))
 
 
 def _line(text: str) -> Paragraph:
