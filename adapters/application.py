@@ -193,7 +193,7 @@ class RetentionCases(Application):
             # anything was appended since, and the command then runs again on the stored case,
             # as it does when it fails here: the error may come from the case being out of date.
             try:
-                return self._run(cached, command, context, render, idempotent, access)
+                return self._run(cached, command, context, render, idempotent, access, replay_on_error=False)
             except DomainError:
                 logger.debug("cached case out of date or command failed, reading the store case_id=%s", case_id)
         for attempt in range(MAX_CONFLICT_RETRIES + 1):
@@ -205,7 +205,7 @@ class RetentionCases(Application):
                 # A retry of a request that succeeded finds the case already changed by it.
                 return self._replay_or_raise(context, idempotent, render, error)
             try:
-                return self._run(case, command, context, render, idempotent, access)
+                return self._run(case, command, context, render, idempotent, access, replay_on_error=True)
             except VersionConflict:
                 if expected_version is not None or attempt == MAX_CONFLICT_RETRIES:
                     raise
@@ -236,12 +236,20 @@ class RetentionCases(Application):
         render: Renderer,
         idempotent: IdempotentRequest | None,
         access: AccessRecord | None,
+        *,
+        replay_on_error: bool,
     ) -> CommandResult:
-        """Execute ``command`` on ``case`` and save it; a domain error goes to the replay check."""
+        """Execute ``command`` on ``case`` and save it.
+
+        With ``replay_on_error``, a domain error first looks for the recorded response to this
+        request. Without it the error is raised as is, for the caller to run the command again.
+        """
         base_version = case.version
         try:
             case.execute(command, context)
         except DomainError as error:
+            if not replay_on_error:
+                raise
             return self._replay_or_raise(context, idempotent, render, error)
         result = self._save(case, context, render, idempotent, base_version, access=access)
         logger.info(
