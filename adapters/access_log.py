@@ -29,7 +29,7 @@ class AccessFilter:
 
 @dataclass(frozen=True)
 class AccessRecord:
-    """One read of personal data: by whom, of which cases, why, in which request."""
+    """One read of personal data: the actor, the cases read, the purpose and the request."""
 
     actor_id: str
     roles: tuple[str, ...]

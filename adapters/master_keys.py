@@ -1,9 +1,9 @@
 """The two secrets of personal-data protection, read from settings or a local file.
 
-``wrapping_key`` encrypts (wraps) each dentist's data key in the key store;
+``wrapping_key`` encrypts (wraps) each dentist's data key in the key store.
 ``pseudonym_key`` keys the HMAC that turns a CPF into the pseudonym cases
-are found by. Environment variables win over the file; the file is created
-with fresh random keys on first run, readable by its owner only.
+are found by. Environment variables take precedence over the file, which is
+created with fresh random keys on first run, readable by its owner only.
 """
 
 import base64

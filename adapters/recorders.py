@@ -15,7 +15,7 @@ command's response there too (``save(case, access=AccessRecord(...))``), so
 the read is logged if and only if the command is stored.
 
 On PostgreSQL all of this is one call of a PL/pgSQL function
-(``adapters.postgres_append``); on SQLite the recorder runs the statements
+(``adapters.postgres_append``). On SQLite the recorder runs the statements
 one by one in the library's write transaction.
 """
 
@@ -57,7 +57,7 @@ class IdempotencyRecord:
     """The first response to a request, kept under the actor and the client's key.
 
     Only the case id and version the response showed are kept, never the
-    rendered body: the body holds personal data, which lives sealed in the
+    rendered body: the body contains personal data, which lives sealed in the
     events alone. A replay renders the case at that version again.
     """
 

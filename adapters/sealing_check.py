@@ -5,10 +5,10 @@ process's cache. Before the events commit, the recorder reads each used key
 with the case's current dentist in the same transaction: the key must be
 unerased and belong to that dentist. On PostgreSQL the function in
 ``adapters.postgres_append`` runs this check and locks the key rows ``FOR
-SHARE``, so an erasure (an UPDATE of those rows) either commits first and
-makes the check fail, or waits until these events are stored and then makes
-them unreadable with the rest. On SQLite the write transaction already
-excludes every other writer, and ``check_sealing_keys`` runs it.
+SHARE``. An erasure (an UPDATE of those rows) then either commits first and
+makes the check fail, or waits until these events are stored and makes them
+unreadable with the rest. On SQLite ``check_sealing_keys`` runs the check,
+and the write transaction already excludes every other writer.
 """
 
 import re

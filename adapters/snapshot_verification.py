@@ -38,8 +38,8 @@ def first_altered_snapshot(app: RetentionCases, case_ids: list[UUID]) -> tuple[U
 
 
 def _matches(app: RetentionCases, stored: Any, case: RetentionCase | None) -> bool:
-    # NOTE: this compares decoded states, so it assumes personal fields erased by destroying
-    # their keys decode alike in snapshots and in events; the hash chain itself never decodes.
+    # NOTE: this compares decoded states, so it assumes that personal fields erased by destroying
+    # their keys decode alike in snapshots and in events. The hash chain itself never decodes.
     try:
         snapshot_case = app.mapper.to_domain_event(stored).mutate(None)
     except (ValueError, KeyError, TypeError) as error:

@@ -31,7 +31,7 @@ class Store:
         )
 
     def start_projections(self) -> None:
-        """Run the projections in a thread of this process; it stands by while another worker holds the lock."""
+        """Run the projections in a thread of this process, a standby while another worker has the lock."""
         self.projection = ProjectionThread(self.projection_worker())
         self.projection.start()
 

@@ -59,8 +59,8 @@ class SubjectKeyStore:
         self._cache: dict[str, tuple[float, bytes | None]] = {}
         # Sealing side: each case's current dentist and each dentist's usable key, with their expiry.
         # The recorder checks in the events' transaction that a key taken from here is still usable
-        # and belongs to the case's current dentist (``adapters.sealing_check``), so a stale entry
-        # makes the insert fail and be mapped again, never seals data under a wrong or erased key.
+        # and belongs to the case's current dentist (``adapters.sealing_check``). A stale entry makes
+        # the insert fail and the events be mapped again, so no data is sealed under a wrong or erased key.
         self._case_subjects: dict[str, tuple[float, str]] = {}
         self._active: dict[str, tuple[float, str, bytes]] = {}
         self._lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""Who is calling: API keys or bearer JWTs mapped to an actor and its roles, with a rate limit.
+"""Caller identification: API keys or bearer JWTs mapped to an actor and its roles, with a rate limit.
 
 ``create_first_run_keys`` makes one key per role for a newcomer and returns
 the plain keys so the command line can show them once.

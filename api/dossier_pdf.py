@@ -1,7 +1,7 @@
 """PDF rendering of a case dossier with ReportLab, on A4 pages.
 
 Text uses the Bitstream Vera TrueType fonts that ship inside ReportLab, so
-accented pt-BR text is embedded as is; characters outside those fonts (an
+accented pt-BR text is embedded as is. Characters outside those fonts (an
 emoji in a note, for instance) render as an empty box.
 """
 

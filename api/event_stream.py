@@ -27,7 +27,7 @@ STREAM_BATCH = 200
 # Milliseconds a client waits before reconnecting, sent as the SSE ``retry`` field.
 RECONNECT_MILLISECONDS = 2000
 
-# Longest idle wait between checks that the client is still connected. Under ASGI 2.4 servers
+# Maximum idle wait between checks that the client is still connected. Under ASGI 2.4 servers
 # Starlette notices a disconnect only on the next write, which would keep the LISTEN connection open.
 DISCONNECT_CHECK_SECONDS = 1.0
 

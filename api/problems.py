@@ -189,9 +189,12 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
     """Translate one pydantic error into (code, field, pt-BR detail)."""
     kind = error.get("type", "")
     field = _field_path(tuple(error.get("loc", ())))
-    given = error.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f": '{str(given)[:80]}'"
+    input_value = error.get("input")
+    quoted_input = ""
+    if input_value is not None and not isinstance(input_value, dict | list):
+        quoted_input = f": '{str(input_value)[:80]}'"
     ctx = error.get("ctx") or {}
+
     if kind == "json_invalid":
         message = str(ctx.get("error", ""))
         if message.startswith(DUPLICATE_NAME):
@@ -204,32 +207,32 @@ def validation_detail(error: dict[str, Any]) -> tuple[str, str, str]:
         return "invalid_value", field, f"Campo desconhecido: '{field}'. Remova-o ou confira o nome."
     if kind == "enum" or kind == "literal_error":
         expected = _accepted_codes(str(ctx.get("expected", "")))
-        if given is not None and not isinstance(given, str):
+        if input_value is not None and not isinstance(input_value, str):
             return "invalid_value", field, (
-                f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {json.dumps(given)[:80]}. "
+                f"O campo '{field}' deve ser um código em texto, entre aspas, e veio {json.dumps(input_value)[:80]}. "
                 f"Códigos aceitos: {expected}."
             )
-        return "invalid_value", field, f"Código desconhecido no campo '{field}'{shown}. Códigos aceitos: {expected}."
+        return "invalid_value", field, f"Código desconhecido no campo '{field}'{quoted_input}. Códigos aceitos: {expected}."
     if kind.startswith("string_too_long"):
         return "invalid_value", field, f"O campo '{field}' excede o tamanho máximo de {ctx.get('max_length')} caracteres."
     if kind in ("string_type", "str_type"):
-        return "invalid_value", field, f"O campo '{field}' deve ser texto{shown}."
+        return "invalid_value", field, f"O campo '{field}' deve ser texto{quoted_input}."
     if kind.startswith("int_") or kind.startswith("float_") or kind.startswith("decimal_"):
-        return "invalid_value", field, f"O campo '{field}' deve ser um número{shown}."
+        return "invalid_value", field, f"O campo '{field}' deve ser um número{quoted_input}."
     if kind.startswith("bool_"):
-        return "invalid_value", field, f"O campo '{field}' deve ser true ou false{shown}."
+        return "invalid_value", field, f"O campo '{field}' deve ser true ou false{quoted_input}."
     if kind in ("list_type", "tuple_type"):
         return "invalid_value", field, f"O campo '{field}' deve ser uma lista."
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "invalid_value", field, f"O campo '{field}' deve ser um objeto JSON."
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         limits = ", ".join(f"{_BOUND_WORDS[key]} {value}" for key, value in ctx.items() if key in _BOUND_WORDS)
-        return "invalid_value", field, f"Valor fora do intervalo no campo '{field}'{shown} ({limits})."
+        return "invalid_value", field, f"Valor fora do intervalo no campo '{field}'{quoted_input} ({limits})."
     if kind.startswith("uuid"):
-        return "invalid_value", field, f"Identificador inválido no campo '{field}'{shown}: use um UUID."
+        return "invalid_value", field, f"Identificador inválido no campo '{field}'{quoted_input}: use um UUID."
     if kind.startswith("date") or kind.startswith("datetime"):
-        return "invalid_value", field, f"Data inválida no campo '{field}'{shown}. Use o formato ISO 8601."
-    return "invalid_value", field, f"Valor inválido no campo '{field}'{shown}."
+        return "invalid_value", field, f"Data inválida no campo '{field}'{quoted_input}. Use o formato ISO 8601."
+    return "invalid_value", field, f"Valor inválido no campo '{field}'{quoted_input}."
 
 
 def install_problem_handlers(app: FastAPI) -> None:

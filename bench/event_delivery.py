@@ -5,7 +5,7 @@ Run with PostgreSQL and NATS JetStream on 127.0.0.1 (``scripts/services``):
     uv run python -m bench.event_delivery [--seconds 20] [--rate 100] [--throughput-events 5000]
 
 Commands are executed through the application service at a steady rate,
-one event each; the SSE client and the JetStream consumer record when each
+one event each. The SSE client and the JetStream consumer record when each
 event arrives. The relay runs as a separate ``retencao relay`` process, as
 in production. Baselines measured in the same run: JetStream publish to
 consumer latency for the same payloads at the same rate, and raw pipelined

@@ -21,11 +21,11 @@ cases, so cases stay as short as real ones. The goal is HTTP throughput
 of at least half the bare library's at the same concurrency.
 
 By default the server gets one CPU and this process the others (Linux), as
-in a deployment with one API process per core, so that neither Python
-process has its threads moved between cores; ``--no-pin`` leaves the
-placement to the kernel. A Python process uses about one core because of
-its GIL, and the unpinned one-client figure varies by a tenth from run to
-run with where the kernel puts the server's threads.
+in a deployment with one API process per core. Neither Python process then
+has its threads moved between cores. ``--no-pin`` leaves the placement to
+the kernel. A Python process uses about one core because of its GIL. Without
+pinning, the one-client figure varied by a tenth between runs on the
+development machine, with where the kernel put the server's threads.
 """
 
 import argparse
@@ -77,7 +77,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cases-per-client", type=int, default=8, help="cases each client writes to in turn")
     parser.add_argument("--max-seconds", type=float, default=30.0, help="time limit of one measured phase, in seconds")
     parser.add_argument("--minimal", action="store_true",
-                        help="send Prefer: return=minimal, so each command is answered 204 without the case")
+                        help="send Prefer: return=minimal, so the server responds to each command with 204 and no case")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let the kernel place every process; by default the API server gets the last CPU and "
                              "this process (library, raw and the HTTP clients) the others")  # fmt: skip

@@ -191,7 +191,7 @@ class HttpCommandClient:
         self.versions = versions
         self.case_ids = case_ids
         self.count = 0
-        # With Prefer: return=minimal the server answers 204 without the case.
+        # With Prefer: return=minimal the server responds with 204 and no case.
         self.extra_headers = {"Prefer": "return=minimal"} if minimal else {}
         self.expected_status = 204 if minimal else 200
 

@@ -20,7 +20,7 @@ The scratch database is dropped and recreated unless ``--reuse`` is given.
 The loader seals personal fields as the application does: every field
 under the dentist's data key, with its own nonce and AES-GCM ciphertext. The
 generated cases share one dentist (one CPF), so they share one key, created
-in the store's key table before loading; the rebuild unwraps it from there.
+in the store's key table before loading. The rebuild unwraps it from there.
 """
 
 import argparse

@@ -88,7 +88,7 @@ class ActionOffer:
 
 @dataclass(frozen=True)
 class ExclusionPlan:
-    """What Lei 9.656/98 art. 17 asks for when a provider leaves: when the
+    """The data Lei 9.656/98 art. 17 requires when a provider leaves: when the
     provider is excluded, who replaces them and when beneficiaries were notified."""
 
     planned_exclusion_on: date | None = None

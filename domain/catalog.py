@@ -1,7 +1,7 @@
 """Codes of the retention domain and their pt-BR labels.
 
 Every code the API, the events and the reports use is an English
-``StrEnum`` member; ``LABELS`` is the single place that maps each code to the
+``StrEnum`` member. ``LABELS`` is the single place that maps each code to the
 label users see. ``catalog_document`` renders the whole catalogue for
 ``GET /v1/catalog``.
 """

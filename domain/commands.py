@@ -1,9 +1,9 @@
 """Commands that advance a retention case, parsed from request payloads.
 
-Each command is named for what it asks (imperative) and carries already
-validated values. ``parse_command(trigger, payload)`` is the single entry
-point the API uses; it raises ``InvalidValue``/``MissingValue`` naming the
-field, in pt-BR.
+Each command is named, in the imperative, for the action it requests and
+carries already validated values. ``parse_command(trigger, payload)`` is the
+single entry point the API uses. It raises ``InvalidValue``/``MissingValue``
+naming the field, in pt-BR.
 """
 
 from collections.abc import Mapping

@@ -1,9 +1,9 @@
 """The retention workflow as data: states, transitions and who may fire them.
 
 ``TRANSITIONS`` is loaded into one model-less ``transitions.Machine`` with
-automatic transitions off. The machine never stores a case's state: the
-aggregate asks it which transitions leave the case's current state and
-whether the destination a command computed is one of them.
+automatic transitions off. The machine never stores a case's state. The
+aggregate queries it for the transitions that leave the case's current
+state and checks that the destination a command computed is one of them.
 """
 
 from dataclasses import dataclass

@@ -61,8 +61,8 @@ def write_case_in_batches(app: RetentionCases, events: int, per_save: int) -> UU
     """Open a case and append events to it, ``per_save`` events per transaction; return the case id.
 
     Saving several events of one case in one call keeps the 10 000-event tests fast. Every tenth
-    event is a contact attempt, whose phone number is sealed personal data; the others are offers
-    of support, which hold none and so cost no sealing.
+    event is a contact attempt, whose phone number is sealed personal data. The others are offers
+    of support, which contain none and so cost no sealing.
     """
     header = parse_header(copy.deepcopy(reference_case.OPEN_CASE))
     writer = context()

@@ -2,8 +2,8 @@
 
 The new table is filled in batches while the live table keeps serving
 queries and the live worker keeps following. Once a read comes back
-short, the swap runs in one transaction that holds the projection's
-tracking row (``FOR UPDATE``, or ``BEGIN IMMEDIATE`` on SQLite): it folds
+short, the swap runs in one transaction that locks the projection's
+tracking row (``FOR UPDATE``, or ``BEGIN IMMEDIATE`` on SQLite). It folds
 the last events, replaces the live table with the new one, creates the
 indexes and stores the rebuilt position. A live worker's next batch then
 finds its position moved and resumes after the rebuilt one.
